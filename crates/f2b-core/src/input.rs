@@ -1,0 +1,260 @@
+//! Opening inputs and reading them line by line.
+//!
+//! `-` is stdin; anything else is a file. Gzip is recognised by its magic bytes
+//! (not by the file name), so `.gz` files, gzip on stdin and concatenated gzip
+//! members are all read transparently.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+
+use flate2::bufread::MultiGzDecoder;
+
+use crate::error::{Error, Result};
+
+/// Buffer size of every input reader: large reads, few system calls.
+pub const BUFFER_SIZE: usize = 256 * 1024;
+
+/// The longest line a reader hands over; longer lines are reported, not buffered.
+pub const MAX_LINE: usize = 64 * 1024 * 1024;
+
+/// One opened input: its display name and a buffered reader of its (decompressed) bytes.
+pub struct Input {
+    /// How messages name this input: the path as given, or `stdin`.
+    pub name: String,
+    /// The decompressed bytes.
+    pub reader: Box<dyn BufRead + Send>,
+}
+
+impl Input {
+    /// Opens `path` (`-` is stdin), decompressing gzip transparently.
+    pub fn open(path: &Path) -> Result<Input> {
+        if path.as_os_str() == "-" {
+            return Self::from_reader("stdin".to_string(), io::stdin());
+        }
+        let name = path.display().to_string();
+        let file = File::open(path).map_err(|e| Error::io(format!("cannot open {name}"), e))?;
+        Self::from_reader(name, file)
+    }
+
+    /// Wraps any reader, decompressing it when it starts with the gzip magic.
+    pub fn from_reader(name: String, reader: impl Read + Send + 'static) -> Result<Input> {
+        let mut buffered = BufReader::with_capacity(BUFFER_SIZE, reader);
+        let head = buffered
+            .fill_buf()
+            .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+            Box::new(BufReader::with_capacity(
+                BUFFER_SIZE,
+                MultiGzDecoder::new(buffered),
+            ))
+        } else {
+            Box::new(buffered)
+        };
+        Ok(Input { name, reader })
+    }
+
+    /// Turns this input into a line reader.
+    pub fn lines(self) -> LineReader {
+        LineReader::new(self.name, self.reader)
+    }
+}
+
+/// The paths to read: the given ones, or stdin when none are given.
+pub fn paths_or_stdin(files: &[std::path::PathBuf]) -> Vec<std::path::PathBuf> {
+    if files.is_empty() {
+        vec!["-".into()]
+    } else {
+        files.to_vec()
+    }
+}
+
+/// A line handed out by [`LineReader`].
+pub enum Line<'a> {
+    /// A line without its terminator (`\n` or `\r\n`).
+    Text(&'a [u8]),
+    /// A line longer than the limit; its bytes were skipped, `len` counts them.
+    TooLong {
+        /// Length of the skipped line in bytes.
+        len: u64,
+    },
+}
+
+/// Reads lines with their numbers and byte offsets, never buffering more than
+/// [`MAX_LINE`] bytes of one line.
+pub struct LineReader {
+    name: String,
+    reader: Box<dyn BufRead + Send>,
+    buf: Vec<u8>,
+    line_no: u64,
+    offset: u64,
+    line_start: u64,
+    max_line: usize,
+}
+
+impl LineReader {
+    /// A reader of `reader`, named `name` in messages.
+    pub fn new(name: String, reader: Box<dyn BufRead + Send>) -> Self {
+        LineReader {
+            name,
+            reader,
+            buf: Vec::with_capacity(4096),
+            line_no: 0,
+            offset: 0,
+            line_start: 0,
+            max_line: MAX_LINE,
+        }
+    }
+
+    /// Sets a lower line-length limit (used by tests).
+    pub fn with_max_line(mut self, max_line: usize) -> Self {
+        self.max_line = max_line;
+        self
+    }
+
+    /// The input's display name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Number of the line last returned (1-based).
+    pub fn line_no(&self) -> u64 {
+        self.line_no
+    }
+
+    /// Byte offset (in the decompressed stream) where the last returned line starts.
+    pub fn line_offset(&self) -> u64 {
+        self.line_start
+    }
+
+    /// The next line, or `None` at the end of the input.
+    pub fn next_line(&mut self) -> Result<Option<Line<'_>>> {
+        self.buf.clear();
+        self.line_start = self.offset;
+        let mut too_long = false;
+        let mut skipped: u64 = 0;
+        loop {
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.read_error(e)),
+            };
+            if chunk.is_empty() {
+                break;
+            }
+            let (take, done) = match memchr::memchr(b'\n', chunk) {
+                Some(i) => (i + 1, true),
+                None => (chunk.len(), false),
+            };
+            if too_long || self.buf.len() + take > self.max_line {
+                too_long = true;
+                skipped += take as u64;
+                skipped += std::mem::take(&mut self.buf).len() as u64;
+            } else {
+                self.buf.extend_from_slice(&chunk[..take]);
+            }
+            self.reader.consume(take);
+            self.offset += take as u64;
+            if done {
+                break;
+            }
+        }
+        if self.offset == self.line_start {
+            return Ok(None);
+        }
+        self.line_no += 1;
+        if too_long {
+            return Ok(Some(Line::TooLong { len: skipped }));
+        }
+        let mut line = &self.buf[..];
+        if let Some(rest) = line.strip_suffix(b"\n") {
+            line = rest;
+        }
+        if let Some(rest) = line.strip_suffix(b"\r") {
+            line = rest;
+        }
+        Ok(Some(Line::Text(line)))
+    }
+
+    fn read_error(&self, e: io::Error) -> Error {
+        let what = if e.kind() == io::ErrorKind::UnexpectedEof {
+            "truncated or corrupt compressed data"
+        } else {
+            "read error"
+        };
+        Error::io(
+            format!(
+                "{}: line {}, byte {}: {what}",
+                self.name,
+                self.line_no + 1,
+                self.offset
+            ),
+            e,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn reader(bytes: &[u8]) -> LineReader {
+        Input::from_reader("t".into(), io::Cursor::new(bytes.to_vec()))
+            .unwrap()
+            .lines()
+    }
+
+    fn texts(mut r: LineReader) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(line) = r.next_line().unwrap() {
+            match line {
+                Line::Text(t) => out.push(String::from_utf8_lossy(t).into_owned()),
+                Line::TooLong { len } => out.push(format!("<{len}>")),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn lines_strip_lf_and_crlf_and_keep_a_last_line_without_newline() {
+        assert_eq!(texts(reader(b"a\r\nb\n\nc")), ["a", "b", "", "c"]);
+    }
+
+    #[test]
+    fn gzip_is_recognised_by_magic() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(b"x\ny\n").unwrap();
+        let bytes = gz.finish().unwrap();
+        assert_eq!(texts(reader(&bytes)), ["x", "y"]);
+    }
+
+    #[test]
+    fn too_long_lines_are_skipped_whole_and_counted() {
+        let mut input = b"ok\n".to_vec();
+        input.extend(std::iter::repeat_n(b'z', 100));
+        input.extend(b"\nnext\n");
+        let r = reader(&input).with_max_line(10);
+        assert_eq!(texts(r), ["ok", "<101>", "next"]);
+    }
+
+    #[test]
+    fn truncated_gzip_is_an_error_naming_the_input() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        for i in 0..10_000 {
+            writeln!(gz, "line {i}").unwrap();
+        }
+        let bytes = gz.finish().unwrap();
+        let mut r = reader(&bytes[..bytes.len() / 2]);
+        let err = loop {
+            match r.next_line() {
+                Ok(Some(_)) => continue,
+                Ok(None) => panic!("truncated gzip read to the end without an error"),
+                Err(e) => break e,
+            }
+        };
+        let msg = err.to_string();
+        assert!(msg.starts_with("t: line "), "{msg}");
+        assert!(msg.contains("truncated"), "{msg}");
+    }
+}
