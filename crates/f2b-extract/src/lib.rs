@@ -1,19 +1,393 @@
-//! f2b-extract: extracts Fail2Ban reports from bounced mail.
+//! f2b-extract: every Fail2Ban ban report out of bounced mail, as NDJSON.
+//!
+//! The work goes in four steps, one module each:
+//! 1. [`mailbox`] splits containers (mbox, Maildir, MH, single files, gzip) into messages;
+//! 2. [`bounce`] unwraps a message into layers: the bounce, the copy it carries, …;
+//! 3. [`report`] recognises the Fail2Ban report in the deepest layer that has one;
+//! 4. [`record`] turns it into records, with the orders of trust of SPEC §1.
+//!
+//! Messages are independent, so steps 2–4 run on all cores; [`dedup`] then
+//! drops repeated reports in input order.
+
+pub mod bounce;
+pub mod dedup;
+pub mod mailbox;
+pub mod net;
+pub mod received;
+pub mod record;
+pub mod report;
+pub mod service;
+pub mod time;
+
+use std::collections::BTreeMap;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::{mpsc, Arc, Mutex};
 
 use clap::Parser;
-use f2b_core::cli::{NdjsonArgs, OutputArgs};
+use f2b_core::cli::{OutputArgs, Summary};
+use f2b_core::input::Input;
+use f2b_core::output::{RecordWriter, Rejects};
+use f2b_core::progress::Progress;
+use f2b_core::{Error, Result};
+use serde::Serialize;
 
-/// extracts Fail2Ban reports from bounced mail.
+use bounce::Unwrapper;
+use dedup::Dedup;
+use mailbox::{Mailboxes, RawMessage};
+use record::{BanRecord, Fields, Outcome, Reason};
+
+/// Every Fail2Ban ban report out of bounced mail, as NDJSON records.
 #[derive(Parser, Debug)]
-#[command(name = "f2b-extract", version, about)]
+#[command(
+    name = "f2b-extract",
+    version,
+    about = "Every Fail2Ban ban report out of bounced mail, as NDJSON records (one per banned address).",
+    long_about = "Reads mailboxes full of bounced Fail2Ban reports — mbox files, Maildir and MH \
+folders, single .eml files, any of them gzip-compressed, or an mbox on stdin — finds the copy of \
+the report in every bounce (RFC 3464 DSNs, qmail, Exim, Sendmail, Courier, quoted or encoded \
+copies, bounces of bounces) and writes one NDJSON record per banned address: ts, ip, jail, \
+service, failures, reporter_host, reporter_ip, msgid, src.\n\n\
+Mail that is not a Fail2Ban report is skipped and counted by reason (not-bounce, not-fail2ban, \
+notice, no-address, duplicate, unreadable); messages read = messages with reports + skipped.",
+    after_help = "Examples:\n  \
+f2b-extract archive/2011-*.mbox.gz > records.ndjson\n  \
+f2b-extract -r Maildir/ --rejects skipped.ndjson | f2b-geo | f2b-asn | f2b-anon | f2b-agg > digest.json\n  \
+zcat 2012-10.mbox.gz | f2b-extract --events -q | jq -r .jail | sort | uniq -c"
+)]
 pub struct Args {
-    #[command(flatten)]
-    pub input: NdjsonArgs,
+    /// Mailboxes: mbox files, Maildir or MH folders, .eml files (gzip is read
+    /// transparently); none or `-` reads an mbox on stdin.
+    #[arg(value_name = "MAILBOX")]
+    pub paths: Vec<PathBuf>,
+
+    /// Read every file below directories, not only Maildir/MH folders.
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+
+    /// Read the list of mailbox paths from FILE, one per line (`-` = stdin).
+    #[arg(long, value_name = "FILE")]
+    pub files_from: Option<PathBuf>,
+
+    /// Write every skipped message to FILE as NDJSON (src, reason, detail).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+
+    /// Also write jail started/stopped notices as records, and an `event`
+    /// field (ban, start, stop) on every record.
+    #[arg(long)]
+    pub events: bool,
+
+    /// Add a `template` field: the Fail2Ban action family that wrote the report.
+    #[arg(long)]
+    pub template: bool,
+
+    /// Write repeated reports (duplicate messages, delay warnings followed by
+    /// the final failure) as often as they occur.
+    #[arg(long)]
+    pub keep_duplicates: bool,
+
+    /// Worker threads parsing messages (default: the number of cores).
+    #[arg(short = 'j', long, value_name = "N")]
+    pub jobs: Option<usize>,
+
     #[command(flatten)]
     pub output: OutputArgs,
 }
 
+/// Counts for the summary line.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Counts {
+    /// Messages read.
+    pub messages: u64,
+    /// Messages that gave at least one record.
+    pub with_records: u64,
+    /// Records written.
+    pub records: u64,
+    /// Messages skipped, per reason (in [`Reason::ALL`] order).
+    pub skipped: [u64; 6],
+}
+
+impl Counts {
+    fn skip(&mut self, reason: Reason, n: u64) {
+        self.skipped[Reason::ALL.iter().position(|r| *r == reason).unwrap_or(0)] += n;
+    }
+
+    /// Messages skipped, all reasons.
+    pub fn skipped_total(&self) -> u64 {
+        self.skipped.iter().sum()
+    }
+}
+
+#[derive(Serialize)]
+struct Reject<'a> {
+    src: &'a str,
+    reason: &'static str,
+    detail: &'a str,
+}
+
+/// Messages handed to a worker at once.
+const BATCH: usize = 256;
+
 /// Runs f2b-extract.
-pub fn run(_args: Args) -> f2b_core::Result<()> {
-    Err(f2b_core::cli::not_built("f2b-extract"))
+pub fn run(args: Args) -> Result<()> {
+    let mut paths = args.paths.clone();
+    if let Some(list) = &args.files_from {
+        paths.extend(read_path_list(list)?);
+    }
+    if paths.is_empty() {
+        paths.push("-".into());
+    }
+    let fields = Fields {
+        events: args.events,
+        template: args.template,
+    };
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let out = RecordWriter::create(args.output.output.as_deref())?;
+    let mut sink = Sink {
+        out,
+        rejects: Rejects::create(args.rejects.as_ref())?,
+        dedup: (!args.keep_duplicates).then(Dedup::new),
+        counts: Counts::default(),
+        progress: Progress::new("messages", args.output.quiet),
+        line: Vec::with_capacity(1024),
+    };
+    let mailboxes = Mailboxes::new(paths, args.recursive);
+    if jobs == 1 {
+        run_inline(mailboxes, fields, &mut sink)?;
+    } else {
+        run_parallel(mailboxes, fields, jobs, &mut sink)?;
+    }
+    sink.finish()?;
+    sink.progress.finish();
+    summary(&sink.counts).print(args.output.quiet);
+    Ok(())
+}
+
+/// The summary line of a run.
+pub fn summary(c: &Counts) -> Summary {
+    let mut s = Summary::new("f2b-extract");
+    s.count(c.messages, "messages read");
+    s.part(format!(
+        "{} records written from {} messages",
+        c.records, c.with_records
+    ));
+    let mut skipped = format!("{} skipped", c.skipped_total());
+    let parts: Vec<String> = Reason::ALL
+        .iter()
+        .zip(c.skipped)
+        .filter(|(_, n)| *n > 0)
+        .map(|(r, n)| format!("{n} {}", r.name()))
+        .collect();
+    if !parts.is_empty() {
+        skipped.push_str(&format!(" ({})", parts.join(", ")));
+    }
+    s.part(skipped);
+    s
+}
+
+fn read_path_list(list: &std::path::Path) -> Result<Vec<PathBuf>> {
+    let input = Input::open(list)?;
+    let name = input.name.clone();
+    let mut paths = Vec::new();
+    for line in input.reader.lines() {
+        let line = line.map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        let line = line.trim();
+        if !line.is_empty() && !line.starts_with('#') {
+            paths.push(PathBuf::from(line));
+        }
+    }
+    Ok(paths)
+}
+
+/// Parses one message: the work done on every core.
+pub fn process(unwrapper: &Unwrapper, message: &RawMessage, fields: Fields) -> Outcome {
+    if message.oversize {
+        return Outcome::Skipped(Reason::Unreadable, "message larger than the 32 MiB limit");
+    }
+    match unwrapper.read(&message.bytes) {
+        None => Outcome::Skipped(Reason::Unreadable, "no mail headers"),
+        Some(layer) => record::records_of(&layer, &message.src, message.envelope, fields),
+    }
+}
+
+fn run_inline(mut mailboxes: Mailboxes, fields: Fields, sink: &mut Sink) -> Result<()> {
+    let unwrapper = Unwrapper::new();
+    while let Some(message) = mailboxes.next_message()? {
+        let outcome = process(&unwrapper, &message, fields);
+        sink.accept(&message.src, outcome)?;
+    }
+    Ok(())
+}
+
+type Batch = Vec<RawMessage>;
+type Done = Vec<(String, Outcome)>;
+
+/// Reader thread → workers → this thread, which writes in input order.
+fn run_parallel(
+    mut mailboxes: Mailboxes,
+    fields: Fields,
+    jobs: usize,
+    sink: &mut Sink,
+) -> Result<()> {
+    let (job_tx, job_rx) = mpsc::sync_channel::<(u64, Batch)>(jobs * 2);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let (done_tx, done_rx) = mpsc::sync_channel::<(u64, Done)>(jobs * 2);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || -> Result<()> {
+            let mut seq = 0;
+            let mut batch = Vec::with_capacity(BATCH);
+            let mut bytes = 0;
+            while let Some(message) = mailboxes.next_message()? {
+                bytes += message.bytes.len();
+                batch.push(message);
+                if batch.len() >= BATCH || bytes >= 4 << 20 {
+                    if job_tx.send((seq, std::mem::take(&mut batch))).is_err() {
+                        return Ok(()); // the writer stopped; its error is reported
+                    }
+                    seq += 1;
+                    bytes = 0;
+                }
+            }
+            if !batch.is_empty() {
+                let _ = job_tx.send((seq, batch));
+            }
+            Ok(())
+        });
+        for _ in 0..jobs {
+            let job_rx = Arc::clone(&job_rx);
+            let done_tx = done_tx.clone();
+            scope.spawn(move || {
+                let unwrapper = Unwrapper::new();
+                loop {
+                    let job = match job_rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((seq, batch)) = job else { return };
+                    let done: Done = batch
+                        .into_iter()
+                        .map(|m| {
+                            let outcome = process(&unwrapper, &m, fields);
+                            (m.src, outcome)
+                        })
+                        .collect();
+                    if done_tx.send((seq, done)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let mut next = 0;
+        let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
+        let written = (|| -> Result<()> {
+            for (seq, done) in done_rx.iter() {
+                pending.insert(seq, done);
+                while let Some(done) = pending.remove(&next) {
+                    for (src, outcome) in done {
+                        sink.accept(&src, outcome)?;
+                    }
+                    next += 1;
+                }
+            }
+            Ok(())
+        })();
+        // On a write error, dropping the receiver stops workers and reader.
+        drop(done_rx);
+        let read = reader
+            .join()
+            .unwrap_or_else(|_| Err(Error::data("the mailbox reader failed")));
+        written.and(read)
+    })
+}
+
+/// Where outcomes go, in input order: dedup, output, rejects, counts.
+struct Sink {
+    out: RecordWriter,
+    rejects: Rejects,
+    dedup: Option<Dedup>,
+    counts: Counts,
+    progress: Progress,
+    line: Vec<u8>,
+}
+
+impl Sink {
+    fn accept(&mut self, src: &str, outcome: Outcome) -> Result<()> {
+        self.counts.messages += 1;
+        self.progress.tick();
+        match outcome {
+            Outcome::Skipped(reason, detail) => self.skip(src, reason, detail),
+            Outcome::Records { records, delayed } => {
+                let Some(dedup) = &mut self.dedup else {
+                    self.counts.with_records += 1;
+                    return self.write(&records);
+                };
+                if delayed {
+                    let held = dedup.hold(self.counts.messages as usize, records);
+                    if held == 0 {
+                        return self.skip(
+                            src,
+                            Reason::Duplicate,
+                            "a delay warning for a report already written",
+                        );
+                    }
+                    let released = dedup.release(false);
+                    return self.released(released);
+                }
+                let mut settled = 0;
+                let records = dedup.admit(records, &mut settled);
+                // Warnings that this final failure settles were counted as
+                // pending; they are duplicates now.
+                self.counts.skip(Reason::Duplicate, settled as u64);
+                if records.is_empty() {
+                    return self.skip(
+                        src,
+                        Reason::Duplicate,
+                        "every report in it was already written",
+                    );
+                }
+                self.counts.with_records += 1;
+                self.write(&records)
+            }
+        }
+    }
+
+    fn released(&mut self, released: dedup::Released) -> Result<()> {
+        self.counts.with_records += released.messages_with_records as u64;
+        self.write(&released.records)
+    }
+
+    fn skip(&mut self, src: &str, reason: Reason, detail: &str) -> Result<()> {
+        self.counts.skip(reason, 1);
+        self.rejects.write(&Reject {
+            src,
+            reason: reason.name(),
+            detail,
+        })
+    }
+
+    fn write(&mut self, records: &[BanRecord]) -> Result<()> {
+        for record in records {
+            self.line.clear();
+            serde_json::to_writer(&mut self.line, record)
+                .map_err(|e| Error::data(format!("cannot encode a record: {e}")))?;
+            self.line.push(b'\n');
+            self.out.write_record(&self.line)?;
+            self.counts.records += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        if let Some(dedup) = &mut self.dedup {
+            let released = dedup.release(true);
+            self.released(released)?;
+        }
+        self.rejects.finish()?;
+        self.out.finish()
+    }
 }

@@ -1,0 +1,561 @@
+//! Bounce unwrapping: where is the copy?
+//!
+//! A message is read into a [`Layer`]: its headers, its texts, what its
+//! delivery-status part says, and the copies it carries — each again a layer.
+//! Copies are found as `message/rfc822` parts, `text/rfc822-headers` parts,
+//! inline after the banner of qmail, Exim, Sendmail and others (indented or
+//! `>`-quoted), or, as a last resort, as the "subject of the message" a
+//! warning quotes. A bounce of a bounce simply nests one layer deeper.
+
+use std::borrow::Cow;
+
+use mail_parser::decoders::base64::base64_decode;
+use mail_parser::{
+    Encoding, Header, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
+};
+
+use crate::net;
+use crate::time::{self, LocalTime};
+
+/// How deep copies are followed (bounce of a bounce of …).
+const MAX_DEPTH: usize = 6;
+
+/// How many MIME parts one message may have before the rest is ignored.
+const MAX_PARTS: usize = 2_000;
+
+/// The headers f2b reads from one message.
+#[derive(Debug, Default, Clone)]
+pub struct Headers {
+    /// `Subject:`, decoded.
+    pub subject: Option<String>,
+    /// `Date:`.
+    pub date: Option<LocalTime>,
+    /// `Message-Id:` without angle brackets' surroundings trimmed of space.
+    pub message_id: Option<String>,
+    /// `Received:` headers, newest (top) first, white space folded.
+    pub received: Vec<String>,
+    /// `From:` as written.
+    pub from: Option<String>,
+}
+
+/// What a delivery-status part (RFC 3464) says.
+#[derive(Debug, Default, Clone)]
+pub struct Dsn {
+    /// `Reporting-MTA: dns; HOST`.
+    pub reporting_mta: Option<String>,
+    /// Some recipient has `Action: delayed`.
+    pub delayed: bool,
+    /// Some recipient has `Action: failed`.
+    pub failed: bool,
+}
+
+/// One message of the nesting: the bounce, the copy it carries, and so on.
+#[derive(Debug, Default, Clone)]
+pub struct Layer {
+    /// Its headers.
+    pub headers: Headers,
+    /// Its body texts in order (text parts, and binary parts read as text).
+    pub texts: Vec<String>,
+    /// Its delivery-status part, if any.
+    pub dsn: Option<Dsn>,
+    /// The messages it carries.
+    pub copies: Vec<Layer>,
+    /// False for a headers-only copy (`text/rfc822-headers`, or a copy cut
+    /// before its body).
+    pub has_body: bool,
+    /// True for a copy pieced together from a bounce's prose ("The subject of
+    /// the message is: ...").
+    pub quoted: bool,
+}
+
+/// Reads mail into layers. One reader per thread; it holds the parser set-up.
+pub struct Unwrapper {
+    parser: MessageParser,
+}
+
+impl Default for Unwrapper {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Unwrapper {
+    /// A reader that decodes only the headers f2b needs.
+    pub fn new() -> Self {
+        let parser = MessageParser::new()
+            .with_mime_headers()
+            .header_text(HeaderName::Subject)
+            .header_raw(HeaderName::Date)
+            .header_raw(HeaderName::MessageId)
+            .header_raw(HeaderName::Received)
+            .header_raw(HeaderName::From)
+            .default_header_ignore();
+        Unwrapper { parser }
+    }
+
+    /// Reads one whole message. `None` when it has no headers at all.
+    pub fn read(&self, raw: &[u8]) -> Option<Layer> {
+        let message = self.parser.parse(raw)?;
+        if message.headers().is_empty() {
+            return None;
+        }
+        let mut budget = MAX_PARTS;
+        Some(self.layer(&message, 0, &mut budget))
+    }
+
+    fn layer(&self, message: &Message<'_>, depth: usize, budget: &mut usize) -> Layer {
+        let mut layer = Layer {
+            headers: headers_of(message.headers()),
+            has_body: true,
+            ..Layer::default()
+        };
+        for part in &message.parts {
+            if *budget == 0 {
+                break;
+            }
+            *budget -= 1;
+            let (ctype, subtype) = match part.content_type() {
+                Some(ct) => (
+                    ct.ctype().to_ascii_lowercase(),
+                    ct.subtype().unwrap_or_default().to_ascii_lowercase(),
+                ),
+                None => ("text".into(), "plain".into()),
+            };
+            match &part.body {
+                PartType::Message(inner) if depth < MAX_DEPTH => {
+                    layer.copies.push(self.layer(inner, depth + 1, budget));
+                }
+                PartType::Message(_) | PartType::Multipart(_) => {}
+                PartType::Text(text) | PartType::Html(text) => {
+                    // A base64 part with junk after it (a stray boundary) is
+                    // left encoded by the parser: decode what is base64.
+                    let base64 = part.encoding == Encoding::Base64
+                        || part
+                            .content_transfer_encoding()
+                            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
+                    let text = if base64 && looks_base64(text) {
+                        Cow::Owned(lenient_base64(text))
+                    } else {
+                        Cow::Borrowed(text.as_ref())
+                    };
+                    self.text_part(&mut layer, &ctype, &subtype, &text, depth);
+                }
+                PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+                    let text = String::from_utf8_lossy(bytes);
+                    self.text_part(&mut layer, &ctype, &subtype, &text, depth);
+                }
+            }
+        }
+        // A report is what we look for; its own text (whois, log lines) is not searched for copies.
+        if layer.copies.is_empty() && depth < MAX_DEPTH && !crate::report::is_report(&layer) {
+            self.inline_copies(&mut layer, depth, budget);
+        }
+        layer
+    }
+
+    fn text_part(&self, layer: &mut Layer, ctype: &str, subtype: &str, text: &str, depth: usize) {
+        match (ctype, subtype) {
+            ("message", "delivery-status") | ("message", "global-delivery-status") => {
+                let dsn = parse_dsn(text);
+                match &mut layer.dsn {
+                    Some(d) => {
+                        d.delayed |= dsn.delayed;
+                        d.failed |= dsn.failed;
+                        d.reporting_mta = d.reporting_mta.take().or(dsn.reporting_mta);
+                    }
+                    None => layer.dsn = Some(dsn),
+                }
+            }
+            (_, "rfc822-headers") | ("message", "global-headers") if depth < MAX_DEPTH => {
+                if let Some(copy) = self.parser.parse_headers(text.as_bytes()) {
+                    let mut copy = Layer {
+                        headers: headers_of(copy.headers()),
+                        has_body: false,
+                        ..Layer::default()
+                    };
+                    // Some MTAs put the start of the body after the headers anyway.
+                    if let Some(body) = body_after_headers(text) {
+                        copy.has_body = !body.trim().is_empty();
+                        copy.texts.push(body.to_string());
+                    }
+                    layer.copies.push(copy);
+                }
+            }
+            ("message", "rfc822") | ("message", "global") if depth < MAX_DEPTH => {
+                // A message part mail-parser left undecoded (too deeply nested encodings).
+                if let Some(inner) = self.parser.parse(text.as_bytes()) {
+                    let mut budget = MAX_PARTS;
+                    layer
+                        .copies
+                        .push(self.layer(&inner, depth + 1, &mut budget));
+                }
+            }
+            _ => layer.texts.push(text.to_string()),
+        }
+    }
+
+    /// Looks for a copy inside the texts: inline after a banner, or quoted.
+    fn inline_copies(&self, layer: &mut Layer, depth: usize, budget: &mut usize) {
+        let mut found = None;
+        for text in &layer.texts {
+            if let Some(copy) = find_inline_copy(text) {
+                if let Some(message) = self.parser.parse(copy.as_bytes()) {
+                    if !message.headers().is_empty() {
+                        let mut inner = self.layer(&message, depth + 1, budget);
+                        inner.has_body =
+                            body_after_headers(&copy).is_some_and(|b| !b.trim().is_empty());
+                        found = Some(inner);
+                        break;
+                    }
+                }
+            }
+        }
+        if found.is_none() {
+            found = quoted_subject(&layer.texts);
+        }
+        layer.copies.extend(found);
+    }
+}
+
+/// The headers f2b uses, from a parsed header list.
+fn headers_of(headers: &[Header<'_>]) -> Headers {
+    let mut out = Headers::default();
+    for header in headers {
+        let text = match &header.value {
+            HeaderValue::Text(t) => t.as_ref(),
+            HeaderValue::TextList(list) => match list.first() {
+                Some(t) => t.as_ref(),
+                None => continue,
+            },
+            _ => continue,
+        };
+        match header.name {
+            HeaderName::Subject if out.subject.is_none() => out.subject = Some(fold(text)),
+            HeaderName::Date if out.date.is_none() => out.date = time::parse(text),
+            HeaderName::MessageId if out.message_id.is_none() => {
+                let id = fold(text);
+                if !id.is_empty() {
+                    out.message_id = Some(id);
+                }
+            }
+            HeaderName::Received => out.received.push(fold(text)),
+            HeaderName::From if out.from.is_none() => out.from = Some(fold(text)),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// True when the text still reads as base64 (its first line is all base64).
+fn looks_base64(text: &str) -> bool {
+    let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    first.len() >= 16 && first.trim_end().bytes().all(is_base64_byte)
+}
+
+fn is_base64_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=')
+}
+
+/// Decodes the leading run of base64 lines, ignoring what follows them.
+fn lenient_base64(text: &str) -> String {
+    let mut encoded = Vec::with_capacity(text.len());
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || !line.bytes().all(is_base64_byte) {
+            if encoded.is_empty() {
+                continue;
+            }
+            break;
+        }
+        encoded.extend_from_slice(line.as_bytes());
+    }
+    // Drop a partial last quantum rather than the whole text.
+    encoded.truncate(encoded.len() / 4 * 4);
+    match base64_decode(&encoded) {
+        Some(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        None => text.to_string(),
+    }
+}
+
+/// Folds runs of white space (header continuation lines) into one space.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+fn parse_dsn(text: &str) -> Dsn {
+    let mut dsn = Dsn::default();
+    for line in text.lines() {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        match name.trim().to_ascii_lowercase().as_str() {
+            "reporting-mta" if dsn.reporting_mta.is_none() => {
+                let host = value.rsplit(';').next().unwrap_or(value).trim();
+                dsn.reporting_mta = host.split_whitespace().next().and_then(net::host_name);
+            }
+            "action" => {
+                let action = value.to_ascii_lowercase();
+                dsn.delayed |= action.starts_with("delayed");
+                dsn.failed |= action.starts_with("failed");
+            }
+            _ => {}
+        }
+    }
+    dsn
+}
+
+/// The text after the blank line that ends a header block.
+fn body_after_headers(text: &str) -> Option<&str> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        offset += line.len();
+        if line.trim_end_matches(['\r', '\n']).is_empty() {
+            return Some(&text[offset..]);
+        }
+    }
+    None
+}
+
+/// Lines that announce a copy of the original message in a plain-text bounce.
+const COPY_MARKERS: &[&str] = &[
+    "below this line is a copy of the message",
+    "this is a copy of the message",
+    "original message follows",
+    "unsent message follows",
+    "returned mail follows",
+    "returned message follows",
+    "message text follows",
+    "undelivered message follows",
+    "original message header",
+    "headers of the original message",
+    "copy of the original message",
+    "original message ----",
+    "forwarded message",
+    "rfc822 message follows",
+    "text of the message follows",
+];
+
+/// Header names that start a copied header block.
+const COPY_HEADERS: &[&str] = &[
+    "received",
+    "return-path",
+    "subject",
+    "from",
+    "to",
+    "date",
+    "message-id",
+    "mime-version",
+    "content-type",
+    "delivered-to",
+    "sender",
+    "reply-to",
+    "x-original-to",
+    "envelope-to",
+    "content-transfer-encoding",
+    "cc",
+    "user-agent",
+    "x-mailer",
+];
+
+/// Finds a copied message in a plain-text bounce: the header block after a
+/// banner line, or any block of at least two header lines that names a
+/// Received, Subject, From, Date or Message-Id. Indentation and `>` quoting
+/// common to the block are removed.
+pub fn find_inline_copy(text: &str) -> Option<String> {
+    let lower_start = COPY_MARKERS
+        .iter()
+        .filter_map(|m| find_ascii_ci(text, m))
+        .min()
+        .map(|i| i + text[i..].find('\n').unwrap_or(text.len() - i))
+        .unwrap_or(0);
+    let lines: Vec<(usize, &str)> = line_offsets(&text[lower_start..])
+        .map(|(i, l)| (i + lower_start, l))
+        .collect();
+    for (n, &(start, line)) in lines.iter().enumerate() {
+        let Some((prefix, name)) = header_line(line) else {
+            continue;
+        };
+        if !COPY_HEADERS.contains(&name.as_str()) {
+            continue;
+        }
+        // The next line with the same prefix must be a header or a continuation.
+        let mut headers = 1;
+        let mut key = matches!(
+            name.as_str(),
+            "received" | "subject" | "from" | "date" | "message-id"
+        );
+        for &(_, next) in &lines[n + 1..] {
+            let Some(rest) = next.strip_prefix(prefix) else {
+                break;
+            };
+            if rest.starts_with([' ', '\t']) && !rest.trim().is_empty() {
+                continue;
+            }
+            match header_line(next) {
+                Some((p, name)) if p == prefix => {
+                    headers += 1;
+                    key |= matches!(
+                        name.as_str(),
+                        "received" | "subject" | "from" | "date" | "message-id"
+                    );
+                }
+                _ => break,
+            }
+            if headers >= 2 && key {
+                break;
+            }
+        }
+        if headers >= 2 && key {
+            return Some(unquote(&text[start..], prefix));
+        }
+    }
+    None
+}
+
+/// `(prefix, lower-case name)` of a header line, where the prefix is the
+/// quoting or indentation before the name.
+fn header_line(line: &str) -> Option<(&str, String)> {
+    let body = line.trim_start_matches(['>', ' ', '\t']);
+    let prefix = &line[..line.len() - body.len()];
+    let colon = body.find(':')?;
+    let name = &body[..colon];
+    let valid = !name.is_empty()
+        && name.len() <= 40
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        && name.as_bytes()[0].is_ascii_alphabetic();
+    valid.then(|| (prefix, name.to_ascii_lowercase()))
+}
+
+fn unquote(text: &str, prefix: &str) -> String {
+    if prefix.is_empty() {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let trimmed = prefix.trim_end();
+    for line in text.split_inclusive('\n') {
+        let rest = line
+            .strip_prefix(prefix)
+            .or_else(|| line.strip_prefix(trimmed))
+            .unwrap_or(line);
+        out.push_str(rest);
+    }
+    out
+}
+
+fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut offset = 0;
+    text.split_inclusive('\n').map(move |line| {
+        let start = offset;
+        offset += line.len();
+        (start, line.trim_end_matches(['\r', '\n']))
+    })
+}
+
+/// Case-insensitive search for an ASCII needle.
+pub fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    if n.is_empty() || h.len() < n.len() {
+        return None;
+    }
+    let first = n[0].to_ascii_lowercase();
+    let upper = n[0].to_ascii_uppercase();
+    let mut i = 0;
+    while i + n.len() <= h.len() {
+        let rest = &h[i..h.len() - n.len() + 1];
+        let pos = memchr::memchr2(first, upper, rest)?;
+        let at = i + pos;
+        if h[at..at + n.len()].eq_ignore_ascii_case(n) {
+            return Some(at);
+        }
+        i = at + 1;
+    }
+    None
+}
+
+/// A copy pieced together from a bounce that only quotes the subject (Exim
+/// delay warnings: "The subject of the message is: ..."; Exchange and Notes:
+/// "Subject: ..." in prose).
+fn quoted_subject(texts: &[String]) -> Option<Layer> {
+    for text in texts {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(tag) = find_ascii_ci(line, "[fail2ban]") else {
+                continue;
+            };
+            let subject = fold(&line[tag..]);
+            let date = lines
+                .iter()
+                .skip(i.saturating_sub(3))
+                .take(7)
+                .find_map(|l| {
+                    let lower = l.to_ascii_lowercase();
+                    let at = lower
+                        .find("date of the message is:")
+                        .map(|p| p + 23)
+                        .or_else(|| {
+                            let t = lower.trim_start();
+                            (t.starts_with("date:") || t.starts_with("sent:"))
+                                .then(|| lower.len() - t.len() + 5)
+                        })?;
+                    time::parse(&l[at..])
+                });
+            return Some(Layer {
+                headers: Headers {
+                    subject: Some(subject),
+                    date,
+                    ..Headers::default()
+                },
+                has_body: false,
+                quoted: true,
+                ..Layer::default()
+            });
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_copy_after_qmail_banner() {
+        let text = "Hi. This is the qmail-send program at x.\nSorry.\n\n--- Below this line is a copy of the message.\n\nReceived: (qmail 1 invoked by uid 0); 1 Mar 2011\nSubject: [Fail2Ban] SSH: banned 192.0.2.1\n\nbody\n";
+        let copy = find_inline_copy(text).unwrap();
+        assert!(copy.starts_with("Received: (qmail"), "{copy}");
+    }
+
+    #[test]
+    fn quoted_and_indented_copies_are_unquoted() {
+        let text = "Failed.\n\n> Subject: [Fail2Ban] SSH: banned 192.0.2.1\n> From: Fail2Ban <a@b>\n>\n> The IP 192.0.2.1 has\n";
+        let copy = find_inline_copy(text).unwrap();
+        assert_eq!(copy, "Subject: [Fail2Ban] SSH: banned 192.0.2.1\nFrom: Fail2Ban <a@b>\n\nThe IP 192.0.2.1 has\n");
+        let text = "Failed.\n\n   Subject: x\n   Date: Wed, 2 Mar 2011 16:12:06 +0000\n\n   body\n";
+        assert!(find_inline_copy(text)
+            .unwrap()
+            .starts_with("Subject: x\nDate:"));
+    }
+
+    #[test]
+    fn prose_is_not_a_copy() {
+        assert_eq!(
+            find_inline_copy("Note: this is prose.\nReason: none\n"),
+            None
+        );
+    }
+
+    #[test]
+    fn case_insensitive_search() {
+        assert_eq!(find_ascii_ci("abc [FAIL2BAN] x", "[fail2ban]"), Some(4));
+        assert_eq!(find_ascii_ci("ab", "abc"), None);
+        assert_eq!(find_ascii_ci("ééé [Fail2Ban]", "[fail2ban]"), Some(7));
+    }
+}

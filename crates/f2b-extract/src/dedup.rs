@@ -1,0 +1,283 @@
+//! Duplicates: the same report seen twice is written once.
+//!
+//! Two kinds of repetition occur. A message delivered twice repeats its
+//! reports exactly: those are recognised by a hash of (ip, jail,
+//! reporter_host, msgid, ts). A delay warning precedes the final failure of
+//! the same report: warnings are held back, and a held report is dropped when
+//! a final failure carries the same (ip, jail, reporter_host) with no
+//! conflicting msgid or ts; reports of warnings whose failure never came are
+//! written at the end (or when too many are held).
+//!
+//! Memory is bounded: the exact-duplicate set keeps two generations of at most
+//! [`GENERATION`] hashes each, so duplicates further apart than that are not
+//! recognised; at most [`MAX_HELD`] warnings are held.
+
+use std::collections::hash_map::DefaultHasher;
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{Hash, Hasher};
+
+use crate::record::BanRecord;
+
+/// Hashes kept per generation of the exact-duplicate set.
+pub const GENERATION: usize = 4_000_000;
+
+/// Warnings held back at most.
+pub const MAX_HELD: usize = 200_000;
+
+/// A warning's record held back, with the message it came from.
+#[derive(Debug)]
+struct Held {
+    message: usize,
+    record: Option<BanRecord>,
+}
+
+/// Decides which records are duplicates.
+#[derive(Debug, Default)]
+pub struct Dedup {
+    current: HashSet<u64>,
+    previous: HashSet<u64>,
+    held: VecDeque<Held>,
+    /// Index of the first entry of `held` in the sequence of all held entries.
+    held_base: usize,
+    by_report: HashMap<u64, Vec<usize>>,
+    /// Records still held, per warning message.
+    open_per_message: HashMap<usize, usize>,
+}
+
+/// What became of a warning message's records when they were released or dropped.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Released {
+    /// Records to write now, in order.
+    pub records: Vec<BanRecord>,
+    /// Warning messages all of whose records turned out to be duplicates.
+    pub duplicate_messages: usize,
+    /// Warning messages that are released with at least one record.
+    pub messages_with_records: usize,
+}
+
+impl Dedup {
+    /// An empty state.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Filters the records of a final (non-warning) message: returns those to
+    /// write. Held warnings it settles are dropped; the count of warning
+    /// messages that thereby became duplicates is added to `settled`.
+    pub fn admit(&mut self, records: Vec<BanRecord>, settled: &mut usize) -> Vec<BanRecord> {
+        let mut out = Vec::with_capacity(records.len());
+        for record in records {
+            *settled += self.settle_held(&record);
+            if self.first_time(&record) {
+                out.push(record);
+            }
+        }
+        out
+    }
+
+    /// Holds the records of a warning message (numbered `message`), except
+    /// those already written or already held; returns how many are held.
+    pub fn hold(&mut self, message: usize, records: Vec<BanRecord>) -> usize {
+        let mut held = 0;
+        for record in records {
+            if self.seen(&record) || self.held_match(&record).is_some() {
+                continue;
+            }
+            let key = report_key(&record);
+            let index = self.held_base + self.held.len();
+            self.by_report.entry(key).or_default().push(index);
+            self.held.push_back(Held {
+                message,
+                record: Some(record),
+            });
+            held += 1;
+        }
+        if held > 0 {
+            self.open_per_message.insert(message, held);
+        }
+        held
+    }
+
+    /// Releases held warnings beyond the limit (or all with `all`), oldest first.
+    pub fn release(&mut self, all: bool) -> Released {
+        let mut released = Released::default();
+        let mut messages_seen = HashSet::new();
+        while !self.held.is_empty() && (all || self.held.len() > MAX_HELD) {
+            let Some(entry) = self.held.pop_front() else {
+                break;
+            };
+            let index = self.held_base;
+            self.held_base += 1;
+            if let Some(record) = entry.record {
+                let key = report_key(&record);
+                if let Some(list) = self.by_report.get_mut(&key) {
+                    list.retain(|&i| i != index);
+                    if list.is_empty() {
+                        self.by_report.remove(&key);
+                    }
+                }
+                self.first_time(&record);
+                released.records.push(record);
+                if messages_seen.insert(entry.message) {
+                    released.messages_with_records += 1;
+                }
+                if let Some(open) = self.open_per_message.get_mut(&entry.message) {
+                    *open -= 1;
+                    if *open == 0 {
+                        self.open_per_message.remove(&entry.message);
+                    }
+                }
+            }
+        }
+        released
+    }
+
+    /// True (and remembered) when this exact report was not written before.
+    fn first_time(&mut self, record: &BanRecord) -> bool {
+        let h = exact_key(record);
+        if self.previous.contains(&h) || !self.current.insert(h) {
+            return false;
+        }
+        if self.current.len() >= GENERATION {
+            self.previous = std::mem::take(&mut self.current);
+        }
+        true
+    }
+
+    fn seen(&self, record: &BanRecord) -> bool {
+        let h = exact_key(record);
+        self.current.contains(&h) || self.previous.contains(&h)
+    }
+
+    fn held_match(&self, record: &BanRecord) -> Option<usize> {
+        let list = self.by_report.get(&report_key(record))?;
+        list.iter().copied().find(|&i| {
+            self.held
+                .get(i - self.held_base)
+                .and_then(|h| h.record.as_ref())
+                .is_some_and(|held| compatible(held, record))
+        })
+    }
+
+    /// Drops held warnings that `record` (a final failure) settles; returns
+    /// the number of warning messages that have no record left.
+    fn settle_held(&mut self, record: &BanRecord) -> usize {
+        let mut emptied = 0;
+        while let Some(index) = self.held_match(record) {
+            let Some(entry) = self.held.get_mut(index - self.held_base) else {
+                break;
+            };
+            entry.record = None;
+            let message = entry.message;
+            if let Some(list) = self.by_report.get_mut(&report_key(record)) {
+                list.retain(|&i| i != index);
+            }
+            if let Some(open) = self.open_per_message.get_mut(&message) {
+                *open -= 1;
+                if *open == 0 {
+                    self.open_per_message.remove(&message);
+                    emptied += 1;
+                }
+            }
+        }
+        emptied
+    }
+}
+
+/// Same report: no conflicting message id or time.
+fn compatible(a: &BanRecord, b: &BanRecord) -> bool {
+    let agree = |x: &Option<String>, y: &Option<String>| match (x, y) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    };
+    let msgid = |r: &BanRecord| if r.own_msgid { r.msgid.clone() } else { None };
+    let ts = |r: &BanRecord| if r.own_ts { r.ts.clone() } else { None };
+    agree(&msgid(a), &msgid(b)) && agree(&ts(a), &ts(b))
+}
+
+fn report_key(r: &BanRecord) -> u64 {
+    let mut h = DefaultHasher::new();
+    (&r.ip, &r.jail, &r.reporter_host, r.event).hash(&mut h);
+    h.finish()
+}
+
+fn exact_key(r: &BanRecord) -> u64 {
+    let mut h = DefaultHasher::new();
+    (&r.ip, &r.jail, &r.reporter_host, &r.msgid, &r.ts, r.event).hash(&mut h);
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(ip: &str, msgid: Option<&str>, ts: Option<&str>) -> BanRecord {
+        BanRecord {
+            ts: ts.map(String::from),
+            ip: Some(ip.into()),
+            jail: Some("SSH".into()),
+            service: "ssh",
+            failures: None,
+            reporter_host: Some("h.example.org".into()),
+            reporter_ip: None,
+            msgid: msgid.map(String::from),
+            src: "x".into(),
+            event: None,
+            template: None,
+            own_msgid: msgid.is_some(),
+            own_ts: ts.is_some(),
+        }
+    }
+
+    #[test]
+    fn exact_repeats_are_written_once_but_rebans_are_not_repeats() {
+        let mut d = Dedup::new();
+        let mut settled = 0;
+        let a = rec("192.0.2.1", Some("<a@h>"), Some("2011-01-01T00:00:00Z"));
+        let reban = rec("192.0.2.1", Some("<b@h>"), Some("2011-01-02T00:00:00Z"));
+        assert_eq!(d.admit(vec![a.clone()], &mut settled).len(), 1);
+        assert_eq!(d.admit(vec![a], &mut settled).len(), 0);
+        assert_eq!(d.admit(vec![reban], &mut settled).len(), 1);
+    }
+
+    #[test]
+    fn warning_settled_by_its_final_failure_is_a_duplicate() {
+        let mut d = Dedup::new();
+        let mut settled = 0;
+        assert_eq!(
+            d.hold(
+                7,
+                vec![rec("192.0.2.1", None, Some("2011-01-01T00:00:00Z"))]
+            ),
+            1
+        );
+        let out = d.admit(
+            vec![rec(
+                "192.0.2.1",
+                Some("<a@h>"),
+                Some("2011-01-01T00:00:00Z"),
+            )],
+            &mut settled,
+        );
+        assert_eq!((out.len(), settled), (1, 1));
+        assert_eq!(d.release(true), Released::default());
+    }
+
+    #[test]
+    fn warning_without_failure_is_released_at_the_end() {
+        let mut d = Dedup::new();
+        let mut settled = 0;
+        d.hold(3, vec![rec("192.0.2.1", Some("<a@h>"), None)]);
+        d.hold(4, vec![rec("192.0.2.1", Some("<a@h>"), None)]);
+        d.admit(
+            vec![rec("192.0.2.1", Some("<other@h>"), None)],
+            &mut settled,
+        );
+        assert_eq!(settled, 0);
+        let released = d.release(true);
+        assert_eq!(
+            (released.records.len(), released.messages_with_records),
+            (1, 1)
+        );
+    }
+}

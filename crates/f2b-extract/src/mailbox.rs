@@ -1,0 +1,460 @@
+//! Container splitting: mbox files, Maildir and MH folders, single messages,
+//! gzip-compressed or not, on stdin or from paths.
+//!
+//! mbox messages start at a `From ` line whose rest reads as a date (mboxo,
+//! mboxrd; `>From ` quoting is undone). A message larger than the limit is not
+//! buffered: its bytes are skipped up to the next `From ` line and it is
+//! reported as unreadable, so memory stays bounded whatever the input.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use f2b_core::input::Input;
+use f2b_core::{Error, Result};
+use memchr::memmem;
+
+use crate::time::{self, Unix};
+
+/// The largest message read; larger ones are skipped as unreadable.
+pub const MAX_MESSAGE: usize = 32 * 1024 * 1024;
+
+/// Bytes asked of the reader at a time.
+const CHUNK: usize = 256 * 1024;
+
+/// One message as read from its container.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawMessage {
+    /// `PATH:BYTE_OFFSET` for mbox, `PATH` for a file or Maildir/MH entry.
+    pub src: String,
+    /// The message (without the mbox `From ` line). Empty when `oversize`.
+    pub bytes: Vec<u8>,
+    /// The date of the mbox `From ` line, if any.
+    pub envelope: Option<Unix>,
+    /// The message was larger than [`MAX_MESSAGE`] and was skipped.
+    pub oversize: bool,
+}
+
+/// Every message of the given paths, in order: files as mbox or single
+/// messages (told apart by their first bytes), Maildir (`cur/`, `new/`) and MH
+/// folders, and with `recursive` every file below a directory.
+pub struct Mailboxes {
+    pending: Vec<PathBuf>,
+    current: Option<Source>,
+    recursive: bool,
+    max_message: usize,
+}
+
+enum Source {
+    Mbox(MboxSplitter<Box<dyn io::BufRead + Send>>),
+}
+
+impl Mailboxes {
+    /// Reads `paths` (`-` is stdin) in order.
+    pub fn new(paths: Vec<PathBuf>, recursive: bool) -> Self {
+        let mut pending = paths;
+        pending.reverse();
+        Mailboxes {
+            pending,
+            current: None,
+            recursive,
+            max_message: MAX_MESSAGE,
+        }
+    }
+
+    /// Sets a lower message-size limit (tests).
+    pub fn with_max_message(mut self, max: usize) -> Self {
+        self.max_message = max;
+        self
+    }
+
+    /// The next message, `None` at the end of all inputs.
+    pub fn next_message(&mut self) -> Result<Option<RawMessage>> {
+        loop {
+            if let Some(Source::Mbox(splitter)) = &mut self.current {
+                match splitter.next_message()? {
+                    Some(m) => return Ok(Some(m)),
+                    None => self.current = None,
+                }
+            }
+            let Some(path) = self.pending.pop() else {
+                return Ok(None);
+            };
+            if path.as_os_str() != "-" && path.is_dir() {
+                let entries = self.folder_entries(&path)?;
+                self.pending.extend(entries.into_iter().rev());
+                continue;
+            }
+            if let Some(m) = self.open_file(&path)? {
+                return Ok(Some(m));
+            }
+        }
+    }
+
+    /// Opens a file: an mbox becomes the current source; a single message is returned.
+    fn open_file(&mut self, path: &Path) -> Result<Option<RawMessage>> {
+        let input = Input::open(path)?;
+        let name = input.name.clone();
+        let mut reader = input.reader;
+        let head = reader
+            .fill_buf()
+            .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        if head.starts_with(b"From ") {
+            self.current = Some(Source::Mbox(
+                MboxSplitter::new(name, reader).with_max_message(self.max_message),
+            ));
+            return Ok(None);
+        }
+        if head.is_empty() {
+            return Ok(None);
+        }
+        let mut bytes = Vec::new();
+        let limit = self.max_message as u64 + 1;
+        reader
+            .take(limit)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        let oversize = bytes.len() > self.max_message;
+        if oversize {
+            bytes = Vec::new();
+        }
+        Ok(Some(RawMessage {
+            src: name,
+            bytes,
+            envelope: None,
+            oversize,
+        }))
+    }
+
+    /// The entries of a directory to read: Maildir `cur/` and `new/`, MH
+    /// numbered files, or with `-r` everything below it, sorted.
+    fn folder_entries(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let listing = |d: &Path| -> Result<Vec<PathBuf>> {
+            let mut entries: Vec<PathBuf> = fs::read_dir(d)
+                .map_err(|e| Error::io(format!("cannot read directory {}", d.display()), e))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            entries.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+            Ok(entries)
+        };
+        let is_maildir = dir.join("cur").is_dir() || dir.join("new").is_dir();
+        if is_maildir {
+            let mut files = Vec::new();
+            for sub in ["cur", "new"] {
+                let sub = dir.join(sub);
+                if sub.is_dir() {
+                    files.extend(
+                        listing(&sub)?
+                            .into_iter()
+                            .filter(|p| p.is_file() && !hidden(p)),
+                    );
+                }
+            }
+            if self.recursive {
+                // Maildir++ sub-folders (.Sent, .Junk, ...) are directories beside cur/new/tmp.
+                for entry in listing(dir)? {
+                    let name = entry.file_name().and_then(|n| n.to_str()).unwrap_or("");
+                    if entry.is_dir() && !matches!(name, "cur" | "new" | "tmp") {
+                        files.push(entry);
+                    }
+                }
+            }
+            return Ok(files);
+        }
+        let entries = listing(dir)?;
+        if self.recursive {
+            return Ok(entries.into_iter().filter(|p| !hidden(p)).collect());
+        }
+        let numbered: Vec<PathBuf> = entries
+            .into_iter()
+            .filter(|p| {
+                p.is_file()
+                    && p.file_name()
+                        .and_then(|n| n.to_str())
+                        .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+            })
+            .collect();
+        if numbered.is_empty() {
+            return Err(Error::usage(format!(
+                "{} is a directory but neither a Maildir (cur/, new/) nor an MH folder (numbered files); use -r to read every file below it",
+                dir.display()
+            )));
+        }
+        Ok(numbered)
+    }
+}
+
+fn hidden(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.'))
+}
+
+/// Sorts numbered MH files numerically and everything else by name.
+fn natural_key(path: &Path) -> (u64, String) {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("")
+        .to_string();
+    let number = name.parse::<u64>().unwrap_or(u64::MAX);
+    (number, name)
+}
+
+/// Splits an mbox stream into messages.
+pub struct MboxSplitter<R> {
+    name: String,
+    reader: R,
+    buf: Vec<u8>,
+    /// Where the current message's `From ` line starts in `buf`.
+    start: usize,
+    /// Where the search for the next separator resumes.
+    scan: usize,
+    /// Stream offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    /// The current message outgrew the limit and its bytes are being
+    /// dropped: its `src` and envelope date, taken before.
+    oversize: Option<(String, Option<Unix>)>,
+    max_message: usize,
+    finder: memmem::Finder<'static>,
+}
+
+impl<R: Read> MboxSplitter<R> {
+    /// A splitter of `reader`, named `name` in `src` and messages.
+    pub fn new(name: String, reader: R) -> Self {
+        MboxSplitter {
+            name,
+            reader,
+            buf: Vec::with_capacity(CHUNK * 2),
+            start: 0,
+            scan: 0,
+            base: 0,
+            eof: false,
+            oversize: None,
+            max_message: MAX_MESSAGE,
+            finder: memmem::Finder::new(b"\nFrom "),
+        }
+    }
+
+    /// Sets the message-size limit.
+    pub fn with_max_message(mut self, max: usize) -> Self {
+        self.max_message = max;
+        self
+    }
+
+    /// The next message, `None` at the end of the stream.
+    pub fn next_message(&mut self) -> Result<Option<RawMessage>> {
+        loop {
+            // Look for the next separator after the current message's From line.
+            let from_line_end =
+                memchr::memchr(b'\n', &self.buf[self.start..]).map(|i| self.start + i + 1);
+            if let Some(first_body) = from_line_end {
+                let mut at = self.scan.max(first_body - 1);
+                while let Some(i) = self.finder.find(&self.buf[at..]) {
+                    let line = at + i + 1;
+                    let Some(len) = memchr::memchr(b'\n', &self.buf[line..]) else {
+                        at = line - 1;
+                        break;
+                    };
+                    if is_from_line(&self.buf[line..line + len]) {
+                        let message = self.take(line);
+                        self.scan = self.start;
+                        return Ok(Some(message));
+                    }
+                    at = line;
+                }
+                self.scan = at;
+            }
+            if self.eof {
+                if self.start >= self.buf.len() {
+                    return Ok(None);
+                }
+                let end = self.buf.len();
+                let message = self.take(end);
+                return Ok(Some(message));
+            }
+            self.fill()?;
+        }
+    }
+
+    /// Cuts the current message at `end` (the next From line, or the end).
+    fn take(&mut self, end: usize) -> RawMessage {
+        let message = match self.oversize.take() {
+            Some((src, envelope)) => RawMessage {
+                src,
+                bytes: Vec::new(),
+                envelope,
+                oversize: true,
+            },
+            None => {
+                let (src, envelope, line_len) = self.head(self.start);
+                let body = &self.buf[self.start + line_len..end];
+                RawMessage {
+                    src,
+                    bytes: unquote_from(body),
+                    envelope,
+                    oversize: false,
+                }
+            }
+        };
+        self.start = end;
+        message
+    }
+
+    /// `src`, envelope date and From-line length of the message starting at `at`.
+    fn head(&self, at: usize) -> (String, Option<Unix>, usize) {
+        let chunk = &self.buf[at..];
+        let line_len = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |i| i + 1);
+        let envelope = std::str::from_utf8(&chunk[..line_len.min(1024)])
+            .ok()
+            .and_then(|l| l.strip_prefix("From "))
+            .and_then(time::parse)
+            .map(|t| t.to_utc_lenient());
+        (
+            format!("{}:{}", self.name, self.base + at as u64),
+            envelope,
+            line_len,
+        )
+    }
+
+    /// Reads more; keeps memory bounded by compacting and by dropping the body
+    /// of a message that outgrew the limit.
+    fn fill(&mut self) -> Result<()> {
+        if self.buf.len() - self.start > self.max_message {
+            if self.oversize.is_none() {
+                let (src, envelope, _) = self.head(self.start);
+                self.oversize = Some((src, envelope));
+            }
+            // Keep only the last bytes, in which the next separator may begin.
+            let tail = self.buf.len() - 8;
+            self.buf.drain(..tail);
+            self.base += tail as u64;
+            self.start = 0;
+            self.scan = 0;
+        }
+        if self.start > 0 && self.start >= self.buf.len() / 2 {
+            self.buf.drain(..self.start);
+            self.base += self.start as u64;
+            self.scan -= self.start.min(self.scan);
+            self.start = 0;
+        }
+        let old = self.buf.len();
+        self.buf.resize(old + CHUNK, 0);
+        let n = loop {
+            match self.reader.read(&mut self.buf[old..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    self.buf.truncate(old);
+                    let what = if e.kind() == io::ErrorKind::UnexpectedEof
+                        || e.kind() == io::ErrorKind::InvalidInput
+                        || e.kind() == io::ErrorKind::InvalidData
+                    {
+                        "truncated or corrupt compressed data"
+                    } else {
+                        "read error"
+                    };
+                    return Err(Error::io(
+                        format!("{}: byte {}: {what}", self.name, self.base + old as u64),
+                        e,
+                    ));
+                }
+            }
+        };
+        self.buf.truncate(old + n);
+        self.eof = n == 0;
+        Ok(())
+    }
+}
+
+/// A `From ` line (without its newline) whose rest reads as a date.
+fn is_from_line(line: &[u8]) -> bool {
+    line.starts_with(b"From ")
+        && line.len() < 1024
+        && std::str::from_utf8(&line[5..])
+            .ok()
+            .and_then(time::parse)
+            .is_some()
+}
+
+/// Undoes mboxrd/mboxo quoting: `>From ` → `From `, `>>From ` → `>From `.
+fn unquote_from(body: &[u8]) -> Vec<u8> {
+    if memmem::find(body, b">From ").is_none() {
+        return body.to_vec();
+    }
+    let mut out = Vec::with_capacity(body.len());
+    for line in body.split_inclusive(|&b| b == b'\n') {
+        let quotes = line.iter().take_while(|&&b| b == b'>').count();
+        if quotes > 0 && line[quotes..].starts_with(b"From ") {
+            out.extend_from_slice(&line[1..]);
+        } else {
+            out.extend_from_slice(line);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(data: &[u8], max: usize) -> Vec<RawMessage> {
+        let mut s =
+            MboxSplitter::new("t".into(), io::Cursor::new(data.to_vec())).with_max_message(max);
+        let mut out = Vec::new();
+        while let Some(m) = s.next_message().unwrap() {
+            out.push(m);
+        }
+        out
+    }
+
+    const MBOX: &[u8] = b"From MAILER-DAEMON Wed Mar  2 16:12:13 2011\nSubject: a\n\nFrom here on, body.\n>From quoted\n\nFrom MAILER-DAEMON Thu Mar  3 10:00:00 2011\r\nSubject: b\r\n\r\nx\r\n";
+
+    #[test]
+    fn mbox_splits_on_from_lines_with_dates_and_keeps_offsets() {
+        let messages = split(MBOX, MAX_MESSAGE);
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0].src, "t:0");
+        assert_eq!(
+            messages[0].bytes,
+            b"Subject: a\n\nFrom here on, body.\nFrom quoted\n\n"
+        );
+        assert_eq!(messages[0].envelope, Some(1_299_082_333));
+        let offset = memmem::rfind(MBOX, b"From MAILER").unwrap();
+        assert_eq!(messages[1].src, format!("t:{offset}"));
+        assert_eq!(messages[1].bytes, b"Subject: b\r\n\r\nx\r\n");
+    }
+
+    #[test]
+    fn splitting_is_the_same_whatever_the_chunking() {
+        let mut data = Vec::new();
+        for i in 0..5000 {
+            data.extend_from_slice(
+                format!("From x Wed Mar  2 16:12:13 2011\nSubject: {i}\n\nbody {i}\n\n").as_bytes(),
+            );
+        }
+        let messages = split(&data, MAX_MESSAGE);
+        assert_eq!(messages.len(), 5000);
+        for (i, m) in messages.iter().enumerate() {
+            assert_eq!(m.bytes, format!("Subject: {i}\n\nbody {i}\n\n").as_bytes());
+            let offset: usize = m.src.rsplit(':').next().unwrap().parse().unwrap();
+            assert!(data[offset..].starts_with(b"From x"));
+        }
+    }
+
+    #[test]
+    fn oversize_message_is_skipped_without_buffering_it() {
+        let mut data = b"From x Wed Mar  2 16:12:13 2011\nSubject: big\n\n".to_vec();
+        data.extend(std::iter::repeat_n(b'z', 3_000_000));
+        data.extend_from_slice(b"\n\nFrom y Wed Mar  2 16:12:14 2011\nSubject: small\n\nok\n");
+        let messages = split(&data, 100_000);
+        assert_eq!(messages.len(), 2);
+        assert!(messages[0].oversize);
+        assert_eq!(messages[0].src, "t:0");
+        assert!(!messages[1].oversize);
+        assert_eq!(messages[1].bytes, b"Subject: small\n\nok\n");
+        let offset = memmem::rfind(&data, b"From y").unwrap();
+        assert_eq!(messages[1].src, format!("t:{offset}"));
+    }
+}

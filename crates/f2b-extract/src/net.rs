@@ -1,0 +1,167 @@
+//! Addresses and host names as they appear in mail.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Parses an address token as Fail2Ban or an MTA writes it (`203.0.113.7`,
+/// `2001:db8::1`, `IPv6:2001:db8::1`, `::ffff:203.0.113.7`, with brackets or
+/// trailing punctuation) and canonicalises it: IPv4-mapped IPv6 becomes IPv4.
+pub fn parse_ip(token: &str) -> Option<IpAddr> {
+    let t =
+        token.trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')' | '<' | '>' | ',' | ';'));
+    let t = t.strip_suffix('.').unwrap_or(t);
+    let t = t
+        .strip_prefix("IPv6:")
+        .or_else(|| t.strip_prefix("ipv6:"))
+        .unwrap_or(t);
+    // A zone index (fe80::1%eth0) is local by nature; drop it.
+    let t = t.split('%').next().unwrap_or(t);
+    let ip: IpAddr = t.parse().ok()?;
+    Some(canonical(ip))
+}
+
+/// IPv4-mapped IPv6 (`::ffff:a.b.c.d`) as IPv4; everything else unchanged.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(v6),
+        },
+        v4 => v4,
+    }
+}
+
+/// True for addresses that can name a server on the Internet: not private,
+/// loopback, link-local, shared (CGN), unspecified, broadcast, multicast, nor
+/// any other special-purpose range that RFC 6890 marks as not globally
+/// reachable (documentation, benchmarking, IETF protocol assignments).
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    let [a, b, ..] = ip.octets();
+    !(ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || ip.is_unspecified()
+        || ip.is_broadcast()
+        || ip.is_multicast()
+        || a == 0
+        || a >= 240
+        || (a == 100 && (64..128).contains(&b))
+        || (a == 198 && (18..20).contains(&b))
+        || ip.is_documentation()
+        || matches!(ip.octets(), [192, 0, 0, _]))
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    let first = ip.segments()[0];
+    !(ip.is_loopback()
+        || ip.is_unspecified()
+        || ip.is_multicast()
+        || (first & 0xfe00) == 0xfc00
+        || (first & 0xffc0) == 0xfe80
+        || (first == 0x2001 && ip.segments()[1] == 0x0db8)
+        || ip.to_ipv4().is_some())
+}
+
+/// The first address in `text`, scanning tokens separated by white space and
+/// the punctuation around addresses in prose.
+pub fn first_ip(text: &str) -> Option<IpAddr> {
+    ip_tokens(text).next()
+}
+
+/// Every address in `text`, in order.
+pub fn ip_tokens(text: &str) -> impl Iterator<Item = IpAddr> + '_ {
+    text.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | ','))
+        .filter(|t| t.len() >= 3 && t.bytes().any(|b| b == b'.' || b == b':'))
+        .filter_map(parse_ip)
+}
+
+/// Lower-cases a host name and checks it is one: labels of letters, digits,
+/// `-` and `_` separated by dots, no IP literal. Returns `None` otherwise.
+pub fn host_name(text: &str) -> Option<String> {
+    let t = text
+        .trim()
+        .trim_end_matches('.')
+        .trim_matches(|c| matches!(c, '<' | '>' | '[' | ']'));
+    if t.is_empty() || t.len() > 253 || t.parse::<IpAddr>().is_ok() {
+        return None;
+    }
+    let valid = t.split('.').all(|label| {
+        !label.is_empty()
+            && label.len() <= 63
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    // At least one letter: "12345" is a queue id, not a host.
+    (valid && t.bytes().any(|b| b.is_ascii_alphabetic())).then(|| t.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_canonical() {
+        let s = |t| parse_ip(t).map(|ip| ip.to_string());
+        assert_eq!(s("203.0.113.7").unwrap(), "203.0.113.7");
+        assert_eq!(s("::ffff:203.0.113.7").unwrap(), "203.0.113.7");
+        assert_eq!(s("2001:DB8:0:0:0:0:0:1").unwrap(), "2001:db8::1");
+        assert_eq!(s("[IPv6:2001:db8::1]").unwrap(), "2001:db8::1");
+        assert_eq!(s("(203.0.113.7)").unwrap(), "203.0.113.7");
+        assert_eq!(s("203.0.113.7.").unwrap(), "203.0.113.7");
+        assert_eq!(s("2001:db8:0:0:1:0:0:1").unwrap(), "2001:db8::1:0:0:1");
+        assert_eq!(s("203.0.113"), None);
+        assert_eq!(s("12:34:56"), None);
+        assert_eq!(s("999.1.1.1"), None);
+    }
+
+    #[test]
+    fn public_addresses() {
+        let p = |t: &str| is_public(t.parse().unwrap());
+        assert!(p("78.31.16.119"));
+        assert!(p("2a01:4f8::1"));
+        for private in [
+            "198.51.100.2",
+            "203.0.113.9",
+            "192.0.2.1",
+            "2001:db8::1",
+            "10.1.2.3",
+            "192.168.1.1",
+            "172.16.0.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "fd00::1",
+            "224.0.0.1",
+        ] {
+            assert!(!p(private), "{private}");
+        }
+    }
+
+    #[test]
+    fn host_names() {
+        assert_eq!(host_name("Web1.Example.ORG.").unwrap(), "web1.example.org");
+        assert_eq!(host_name("server1").unwrap(), "server1");
+        assert_eq!(host_name("192.0.2.1"), None);
+        assert_eq!(host_name("uid"), Some("uid".into()));
+        assert_eq!(host_name("a b"), None);
+        assert_eq!(host_name("12345"), None);
+    }
+
+    #[test]
+    fn scanning_prose_for_addresses() {
+        let ips: Vec<String> = ip_tokens("The IP 203.0.113.7 has (2001:db8::2), at 12:34:56.")
+            .map(|i| i.to_string())
+            .collect();
+        assert_eq!(ips, ["203.0.113.7", "2001:db8::2"]);
+    }
+}

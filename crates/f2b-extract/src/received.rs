@@ -1,0 +1,167 @@
+//! `Received:` headers: who handed the message to whom, and when.
+
+use std::net::IpAddr;
+
+use crate::net;
+use crate::time::{self, LocalTime};
+
+/// The parts of one `Received:` header that f2b uses.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Received {
+    /// The address of the sending machine as the receiving one saw it
+    /// (`from HOST (RDNS [IP])`, `from [IP]`, qmail's `from HOST (IP)`).
+    pub from_ip: Option<IpAddr>,
+    /// The receiving machine: `by HOST` outside comments.
+    pub by_host: Option<String>,
+    /// The date after the last `;`.
+    pub date: Option<LocalTime>,
+    /// A mailbox fetch (fetchmail, getmail; `with POP3`/`IMAP`), not a hand-over
+    /// from the sending side: its `from` names the mail provider.
+    pub fetch: bool,
+}
+
+/// Parses a folded `Received:` value.
+pub fn parse(value: &str) -> Received {
+    let (clauses, date) = match value.rfind(';') {
+        Some(i) => (&value[..i], time::parse(&value[i + 1..])),
+        None => (value, None),
+    };
+    let by = keyword_outside_comments(clauses, "by");
+    let from = keyword_outside_comments(clauses, "from");
+    let from_ip = from.and_then(|start| {
+        let end = by.filter(|&b| b > start).unwrap_or(clauses.len());
+        let part = &clauses[start..end];
+        bracketed_ip(part).or_else(|| net::first_ip(part))
+    });
+    let by_host = by.and_then(|start| {
+        let rest = strip_comments(&clauses[start + 2..]);
+        rest.split_whitespace().next().and_then(net::host_name)
+    });
+    let lower = clauses.to_ascii_lowercase();
+    let fetch = [
+        "fetchmail",
+        "getmail",
+        "with pop3",
+        "with imap",
+        "with pop",
+        "with imap4",
+    ]
+    .iter()
+    .any(|w| lower.contains(w));
+    Received {
+        from_ip,
+        by_host,
+        date,
+        fetch,
+    }
+}
+
+/// The first `[IP]` in `text`.
+fn bracketed_ip(text: &str) -> Option<IpAddr> {
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let after = &rest[open + 1..];
+        let close = after.find(']')?;
+        if let Some(ip) = net::parse_ip(&after[..close]) {
+            return Some(ip);
+        }
+        rest = &after[close..];
+    }
+    None
+}
+
+/// Byte offset of a whole-word keyword that is not inside a `( … )` comment.
+fn keyword_outside_comments(text: &str, word: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut depth = 0usize;
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'(' => depth += 1,
+            b')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => {
+                let before_ok = i == 0 || bytes[i - 1].is_ascii_whitespace();
+                let end = i + word.len();
+                if before_ok
+                    && end <= bytes.len()
+                    && bytes[i..end].eq_ignore_ascii_case(word.as_bytes())
+                    && (end == bytes.len() || bytes[end].is_ascii_whitespace())
+                {
+                    return Some(i);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn strip_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> Option<IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn provider_header_names_the_sender_address() {
+        let r = parse("from debian.localdomain (unknown [78.31.16.119]) by mx03.mail.com (8.13.8/8.13.8) with ESMTP id p22GCDOl075820 for <fail2ban@mail.com>; Wed, 2 Mar 2011 11:12:13 -0500");
+        assert_eq!(r.from_ip, ip("78.31.16.119"));
+        assert_eq!(r.by_host.as_deref(), Some("mx03.mail.com"));
+        assert!(r.date.is_some());
+    }
+
+    #[test]
+    fn local_submission_headers_name_the_server() {
+        let r = parse("by debian.localdomain (Postfix, from userid 0) id 6DBB884B09; Wed,  2 Mar 2011 16:12:06 +0000 (GMT)");
+        assert_eq!(
+            (r.from_ip, r.by_host.as_deref()),
+            (None, Some("debian.localdomain"))
+        );
+        let r = parse("from root by ns2.zental.org with local (Exim 4.72) (envelope-from <fail2ban@mail.com>) id 1PurRO-0001rL-Hn for you@mail.com; Wed, 02 Mar 2011 20:10:30 +0100");
+        assert_eq!(
+            (r.from_ip, r.by_host.as_deref()),
+            (None, Some("ns2.zental.org"))
+        );
+        let r = parse("(qmail 14425 invoked by uid 0); 1 Mar 2011 08:53:54 -0000");
+        assert_eq!((r.from_ip, r.by_host), (None, None));
+        let r = parse("(from root@localhost) by web1.example.org (8.14.3/8.14.3/Submit) id p2; Wed, 2 Mar 2011 16:12:06 +0000");
+        assert_eq!(r.by_host.as_deref(), Some("web1.example.org"));
+    }
+
+    #[test]
+    fn other_from_shapes() {
+        assert_eq!(
+            parse("from [203.0.113.5] (port=1234 helo=web1) by mx.example.net").from_ip,
+            ip("203.0.113.5")
+        );
+        assert_eq!(
+            parse("from unknown (HELO web1) (203.0.113.6) by mx.example.net with SMTP").from_ip,
+            ip("203.0.113.6")
+        );
+        assert_eq!(
+            parse("from web1 (web1 [IPv6:2001:db8::5]) by mx.example.net").from_ip,
+            ip("2001:db8::5")
+        );
+        assert_eq!(
+            parse("from localhost (localhost [127.0.0.1]) by h.example.org").from_ip,
+            ip("127.0.0.1")
+        );
+        let fetched = parse("from pop.mail.com [74.208.5.20] by localhost with POP3 (fetchmail-6.3.21) for <c@localhost> (single-drop); Thu,  6 Jun 2013 06:21:17 +0200 (CEST)");
+        assert!(fetched.fetch);
+    }
+}

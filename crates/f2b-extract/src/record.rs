@@ -1,0 +1,401 @@
+//! From a message to records: the fields of SPEC §1 with their orders of trust.
+
+use std::net::IpAddr;
+
+use serde::Serialize;
+
+use crate::bounce::{find_ascii_ci, Layer};
+use crate::net;
+use crate::received::{self, Received};
+use crate::report::{self, Kind, Report};
+use crate::service::service_of;
+use crate::time::{self, Unix};
+
+/// Why a message yields no record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Reason {
+    /// Neither a bounce nor a Fail2Ban message.
+    NotBounce,
+    /// A bounce of something that is not a Fail2Ban report.
+    NotFail2Ban,
+    /// A jail started/stopped notice.
+    Notice,
+    /// A Fail2Ban report whose text names no parseable address.
+    NoAddress,
+    /// Every report it holds was already written.
+    Duplicate,
+    /// Not readable as mail (no headers, too large).
+    Unreadable,
+}
+
+impl Reason {
+    /// Every reason, in summary order.
+    pub const ALL: [Reason; 6] = [
+        Reason::NotBounce,
+        Reason::NotFail2Ban,
+        Reason::Notice,
+        Reason::NoAddress,
+        Reason::Duplicate,
+        Reason::Unreadable,
+    ];
+
+    /// The name used in the summary and in `--rejects`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::NotBounce => "not-bounce",
+            Reason::NotFail2Ban => "not-fail2ban",
+            Reason::Notice => "notice",
+            Reason::NoAddress => "no-address",
+            Reason::Duplicate => "duplicate",
+            Reason::Unreadable => "unreadable",
+        }
+    }
+}
+
+/// One output record (SPEC §1, written by f2b-extract), in field order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BanRecord {
+    /// When the ban was reported, RFC 3339 UTC.
+    pub ts: Option<String>,
+    /// The banned address; absent for start/stop events.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    /// The jail as the report names it.
+    pub jail: Option<String>,
+    /// Service class of the jail.
+    pub service: &'static str,
+    /// Failures before the ban.
+    pub failures: Option<u32>,
+    /// The server that ran Fail2Ban.
+    pub reporter_host: Option<String>,
+    /// Its public address.
+    pub reporter_ip: Option<String>,
+    /// Message-Id of the report (or of the bounce).
+    pub msgid: Option<String>,
+    /// Where the message was read.
+    pub src: String,
+    /// `ban`, `start` or `stop` with `--events`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<&'static str>,
+    /// The action family with `--template`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<&'static str>,
+    /// `msgid` is the report's own, not the bounce's (duplicates compare only those).
+    #[serde(skip)]
+    pub own_msgid: bool,
+    /// `ts` comes from the report itself, not from the bounce or envelope.
+    #[serde(skip)]
+    pub own_ts: bool,
+}
+
+/// What one message gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Ban records (and event records with `--events`).
+    Records {
+        /// The records, in report order.
+        records: Vec<BanRecord>,
+        /// The message is a delay warning (DSN `Action: delayed` and the like).
+        delayed: bool,
+    },
+    /// No record, for this reason.
+    Skipped(Reason, &'static str),
+}
+
+/// Options that change which fields are written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Fields {
+    /// Write `event` and emit start/stop notices as records.
+    pub events: bool,
+    /// Write `template`.
+    pub template: bool,
+}
+
+/// Turns one read message into its outcome.
+pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Fields) -> Outcome {
+    let Some((path, report)) = find_report(root) else {
+        return if is_bounce(root) {
+            Outcome::Skipped(
+                Reason::NotFail2Ban,
+                "a bounce of mail that is not a Fail2Ban report",
+            )
+        } else {
+            Outcome::Skipped(Reason::NotBounce, "neither a bounce nor a Fail2Ban report")
+        };
+    };
+    let copy = path[path.len() - 1];
+    let carrier = path.len().checked_sub(2).map(|i| path[i]);
+    let is_notice = matches!(report.kind, Kind::Started | Kind::Stopped);
+    if is_notice && !fields.events {
+        return Outcome::Skipped(Reason::Notice, "a jail started/stopped notice");
+    }
+    if !is_notice && report.bans.is_empty() {
+        return Outcome::Skipped(
+            Reason::NoAddress,
+            "a Fail2Ban report that names no readable address",
+        );
+    }
+
+    let copy_received: Vec<Received> = copy
+        .headers
+        .received
+        .iter()
+        .map(|r| received::parse(r))
+        .collect();
+    let (message_ts, own_ts) = report_time(&path, &copy_received, envelope);
+    let hint = copy.headers.date.and_then(|d| d.offset());
+    let reporter_host = reporter_host(&report, copy, &copy_received, carrier);
+    let reporter_ip = reporter_ip(&path, &copy_received);
+    let own_msgid = copy.headers.message_id.is_some();
+    let msgid = copy
+        .headers
+        .message_id
+        .clone()
+        .or_else(|| carrier.and_then(|c| c.headers.message_id.clone()));
+    let service = report.jail.as_deref().map_or("other", service_of);
+    let template = if fields.template {
+        report.template
+    } else {
+        None
+    };
+    let base = BanRecord {
+        ts: message_ts.map(time::rfc3339),
+        ip: None,
+        jail: report.jail.clone(),
+        service,
+        failures: None,
+        reporter_host,
+        reporter_ip: reporter_ip.map(|ip| ip.to_string()),
+        msgid,
+        src: src.to_string(),
+        event: None,
+        template,
+        own_msgid,
+        own_ts,
+    };
+    let records = if is_notice {
+        let event = if report.kind == Kind::Started {
+            "start"
+        } else {
+            "stop"
+        };
+        vec![BanRecord {
+            event: Some(event),
+            ..base
+        }]
+    } else {
+        report
+            .bans
+            .iter()
+            .map(|ban| {
+                let line_ts = ban.when.and_then(|w| w.to_utc(hint));
+                BanRecord {
+                    ts: line_ts.or(message_ts).map(time::rfc3339),
+                    own_ts: own_ts || line_ts.is_some(),
+                    ip: Some(ban.ip.to_string()),
+                    failures: ban.failures,
+                    event: fields.events.then_some("ban"),
+                    ..base.clone()
+                }
+            })
+            .collect()
+    };
+    let delayed =
+        carrier.is_some_and(is_delay_warning) || (carrier.is_none() && is_delay_warning(copy));
+    Outcome::Records { records, delayed }
+}
+
+/// The deepest layer that is a Fail2Ban message, with the path to it.
+fn find_report(root: &Layer) -> Option<(Vec<&Layer>, Report)> {
+    for copy in &root.copies {
+        if let Some((mut path, report)) = find_report(copy) {
+            path.insert(0, root);
+            return Some((path, report));
+        }
+    }
+    report::recognize(root).map(|r| (vec![root], r))
+}
+
+/// `ts` of the message: the report's `Date:`; else its earliest `Received:`
+/// date; else the `Date:` of the nearest enclosing bounce; else the envelope.
+/// The flag tells whether the time came from the report itself.
+fn report_time(
+    path: &[&Layer],
+    copy_received: &[Received],
+    envelope: Option<Unix>,
+) -> (Option<Unix>, bool) {
+    let copy = path[path.len() - 1];
+    let own = copy.headers.date.map(|d| d.to_utc_lenient()).or_else(|| {
+        copy_received
+            .iter()
+            .filter_map(|r| r.date.map(|d| d.to_utc_lenient()))
+            .min()
+    });
+    if own.is_some() {
+        return (own, true);
+    }
+    let outer = path
+        .iter()
+        .rev()
+        .skip(1)
+        .find_map(|l| l.headers.date.map(|d| d.to_utc_lenient()));
+    (outer.or(envelope), false)
+}
+
+/// The server that ran Fail2Ban: the subject's `from HOST`; the copy's
+/// innermost `Received: by HOST`; the copy's Message-Id domain; only then what
+/// the bounce says of itself (Reporting-MTA, banner, MAILER-DAEMON address),
+/// since a relay may have written the bounce. A server that calls itself
+/// `localhost.localdomain` is reported as such: that is what it said.
+fn reporter_host(
+    report: &Report,
+    copy: &Layer,
+    copy_received: &[Received],
+    carrier: Option<&Layer>,
+) -> Option<String> {
+    let mut candidates: Vec<Option<String>> = vec![
+        report.host.clone(),
+        copy_received.last().and_then(|r| r.by_host.clone()),
+        copy.headers.message_id.as_deref().and_then(id_domain),
+    ];
+    let bounce = carrier.unwrap_or(copy);
+    candidates.push(bounce.dsn.as_ref().and_then(|d| d.reporting_mta.clone()));
+    candidates.push(banner_host(bounce));
+    if !report::is_report(bounce) {
+        candidates.push(bounce.headers.from.as_deref().and_then(address_domain));
+    }
+    candidates.push(
+        bounce
+            .headers
+            .received
+            .last()
+            .and_then(|r| received::parse(r).by_host),
+    );
+    candidates.into_iter().flatten().next()
+}
+
+/// The server's public address: walking the `Received:` headers from the
+/// oldest (the copy's innermost) outwards, the first `from` address that is
+/// public — written by the first machine outside the server.
+fn reporter_ip(path: &[&Layer], copy_received: &[Received]) -> Option<IpAddr> {
+    let inner = copy_received
+        .iter()
+        .rev()
+        .filter(|r| !r.fetch)
+        .filter_map(|r| r.from_ip);
+    let outer = path
+        .iter()
+        .rev()
+        .skip(1)
+        .flat_map(|l| l.headers.received.iter().rev())
+        .map(|r| received::parse(r))
+        .filter(|r| !r.fetch)
+        .filter_map(|r| r.from_ip);
+    inner.chain(outer).find(|ip| net::is_public(*ip))
+}
+
+/// The domain of a Message-Id such as `<2011...@web1.example.org>`.
+fn id_domain(id: &str) -> Option<String> {
+    let id = id.trim().trim_start_matches('<');
+    let id = id.split('>').next()?;
+    net::host_name(id.rsplit_once('@')?.1)
+}
+
+/// The domain of the address in a `From:` header.
+fn address_domain(from: &str) -> Option<String> {
+    let addr = match (from.find('<'), from.rfind('>')) {
+        (Some(a), Some(b)) if a < b => &from[a + 1..b],
+        _ => from.split_whitespace().find(|w| w.contains('@'))?,
+    };
+    net::host_name(addr.rsplit_once('@')?.1)
+}
+
+/// The host an MTA names in its banner text.
+fn banner_host(bounce: &Layer) -> Option<String> {
+    const BANNERS: &[&str] = &[
+        "this is the mail system at host ",
+        "this is the qmail-send program at ",
+        "delivery status notification from ",
+        "this is the mail delivery agent at ",
+        "on the queue on ",
+        "mail transport agent at ",
+    ];
+    for text in &bounce.texts {
+        for banner in BANNERS {
+            if let Some(i) = find_ascii_ci(text, banner) {
+                let rest = &text[i + banner.len()..];
+                let word = rest.split_whitespace().next()?;
+                let word = word.trim_end_matches(|c: char| matches!(c, '.' | ',' | ':'));
+                if let Some(host) = net::host_name(word) {
+                    return Some(host);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Signs that a message is a bounce (of anything).
+fn is_bounce(root: &Layer) -> bool {
+    let h = &root.headers;
+    let from = h.from.as_deref().unwrap_or("").to_ascii_lowercase();
+    let subject = h.subject.as_deref().unwrap_or("").to_ascii_lowercase();
+    root.dsn.is_some()
+        || !root.copies.is_empty()
+        || [
+            "mailer-daemon",
+            "postmaster",
+            "mail delivery",
+            "mail-daemon",
+        ]
+        .iter()
+        .any(|w| from.contains(w))
+        || [
+            "undeliver",
+            "returned mail",
+            "delivery status",
+            "failure notice",
+            "delivery fail",
+            "not be delivered",
+            "delivery problem",
+            "mail delivery",
+            "nondeliverable",
+            "returned to sender",
+            "delayed",
+            "could not send",
+        ]
+        .iter()
+        .any(|w| subject.contains(w))
+}
+
+/// A delay warning rather than a final failure.
+fn is_delay_warning(bounce: &Layer) -> bool {
+    if let Some(dsn) = &bounce.dsn {
+        if dsn.delayed || dsn.failed {
+            return dsn.delayed && !dsn.failed;
+        }
+    }
+    let subject = bounce
+        .headers
+        .subject
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if [
+        "delayed",
+        "delay",
+        "warning: could not send",
+        "still being retried",
+        "not yet been delivered",
+    ]
+    .iter()
+    .any(|w| subject.contains(w))
+    {
+        return true;
+    }
+    bounce.texts.iter().any(|t| {
+        find_ascii_ci(t, "has not yet been delivered").is_some()
+            || find_ascii_ci(t, "only a notification about a delay").is_some()
+            || find_ascii_ci(t, "will continue trying").is_some()
+    })
+}

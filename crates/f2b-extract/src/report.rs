@@ -1,0 +1,436 @@
+//! Report recognition: is this a Fail2Ban report, which kind, what does it say?
+//!
+//! The stable anchors across Fail2Ban 0.8 – 1.x and customised templates are
+//! the subject tag `[Fail2Ban]` and the body sentences ("has just been banned
+//! by Fail2Ban after N attempts against NAME", "These hosts have been banned
+//! by Fail2Ban", "The jail NAME has been started/stopped"). Either is enough;
+//! a headers-only copy is read from its subject alone.
+
+use std::net::IpAddr;
+
+use crate::bounce::{find_ascii_ci, fold, Layer};
+use crate::net;
+use crate::time::{self, LocalTime};
+
+/// The kind of Fail2Ban message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One ban.
+    Ban,
+    /// A `*-buffered` summary of several bans.
+    Summary,
+    /// A jail started notice.
+    Started,
+    /// A jail stopped notice.
+    Stopped,
+}
+
+/// One ban a report states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ban {
+    /// The banned address, canonical.
+    pub ip: IpAddr,
+    /// "after N attempts" / "(N failures)".
+    pub failures: Option<u32>,
+    /// The summary line's own `date` (buffered summaries only).
+    pub when: Option<LocalTime>,
+}
+
+/// What a Fail2Ban message says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Report {
+    /// Which kind of message.
+    pub kind: Kind,
+    /// The jail name exactly as given.
+    pub jail: Option<String>,
+    /// `from HOST` / `on HOST` of 0.9+ subjects.
+    pub host: Option<String>,
+    /// The bans (none for notices; none when no address could be read).
+    pub bans: Vec<Ban>,
+    /// Which action family wrote the text, when it can be told.
+    pub template: Option<&'static str>,
+}
+
+/// True when the layer's own headers say it is a Fail2Ban message (not a
+/// bounce that carries one).
+pub fn is_report(layer: &Layer) -> bool {
+    let h = &layer.headers;
+    h.subject
+        .as_deref()
+        .is_some_and(|s| find_ascii_ci(s, "[fail2ban]").is_some_and(|i| s[..i].trim().is_empty()))
+        || h.from
+            .as_deref()
+            .is_some_and(|f| find_ascii_ci(f, "fail2ban").is_some())
+}
+
+/// Reads a layer as a Fail2Ban message; `None` when it is not one.
+pub fn recognize(layer: &Layer) -> Option<Report> {
+    let subject = layer.headers.subject.as_deref().and_then(parse_subject);
+    let mut body = None;
+    for text in &layer.texts {
+        body = parse_body(text);
+        if body.is_some() {
+            break;
+        }
+    }
+    if subject.is_none() && body.is_none() {
+        return None;
+    }
+    let s = subject.unwrap_or_default();
+    let b = body.unwrap_or_default();
+    let kind = b.kind.or(s.kind).unwrap_or(Kind::Ban);
+    let jail = s.jail.or(b.jail);
+    let bans = match kind {
+        Kind::Started | Kind::Stopped => Vec::new(),
+        Kind::Summary => b.bans,
+        Kind::Ban => match (b.bans.into_iter().next(), s.ip) {
+            (Some(ban), _) => vec![ban],
+            (None, Some(ip)) => vec![Ban {
+                ip,
+                failures: None,
+                when: None,
+            }],
+            (None, None) => Vec::new(),
+        },
+    };
+    let template = template_of(layer, kind, b.extras);
+    Some(Report {
+        kind,
+        jail,
+        host: s.host,
+        bans,
+        template,
+    })
+}
+
+#[derive(Debug, Default)]
+struct SubjectInfo {
+    kind: Option<Kind>,
+    jail: Option<String>,
+    ip: Option<IpAddr>,
+    host: Option<String>,
+}
+
+/// `[Fail2Ban] NAME: banned IP [from HOST]`, `NAME: summary [from HOST]`,
+/// `NAME: started [on HOST]`, `NAME: stopped [on HOST]`, or a customised
+/// subject after the tag that names an address.
+fn parse_subject(subject: &str) -> Option<SubjectInfo> {
+    let tag = find_ascii_ci(subject, "[fail2ban]")?;
+    let rest = subject[tag + "[fail2ban]".len()..].trim();
+    let mut info = SubjectInfo::default();
+    let verbs = [
+        (": banned ", Some(Kind::Ban)),
+        (": summary", Some(Kind::Summary)),
+        (": started", Some(Kind::Started)),
+        (": stopped", Some(Kind::Stopped)),
+        (": unbanned ", None),
+    ];
+    for (verb, kind) in verbs {
+        let Some(at) = rfind_ascii_ci(rest, verb) else {
+            continue;
+        };
+        kind?; // an unban notice is not a ban
+        info.kind = kind;
+        info.jail = Some(rest[..at].trim().to_string()).filter(|j| !j.is_empty());
+        let tail = rest[at + verb.len()..].trim();
+        let mut words = tail.split_whitespace();
+        if kind == Some(Kind::Ban) {
+            info.ip = words.next().and_then(net::parse_ip);
+        }
+        while let Some(word) = words.next() {
+            if word.eq_ignore_ascii_case("from") || word.eq_ignore_ascii_case("on") {
+                info.host = words.next().and_then(net::host_name);
+                break;
+            }
+        }
+        return Some(info);
+    }
+    // A customised subject: the jail before a colon, the first address after the tag.
+    info.ip = net::first_ip(rest);
+    if let Some((name, _)) = rest.split_once(':') {
+        if !name.trim().is_empty() && net::first_ip(name).is_none() {
+            info.jail = Some(name.trim().to_string());
+        }
+    }
+    Some(info)
+}
+
+#[derive(Debug, Default)]
+struct BodyInfo {
+    kind: Option<Kind>,
+    jail: Option<String>,
+    bans: Vec<Ban>,
+    extras: Extras,
+}
+
+/// What else the body holds, which tells the template.
+#[derive(Debug, Default, Clone, Copy)]
+struct Extras {
+    whois: bool,
+    lines: bool,
+    geoip: bool,
+}
+
+fn parse_body(text: &str) -> Option<BodyInfo> {
+    if let Some(at) = find_ascii_ci(text, "have been banned by fail2ban") {
+        return Some(parse_summary(text, at));
+    }
+    if let Some(at) = find_ascii_ci(text, "banned by fail2ban") {
+        return Some(parse_ban(text, at));
+    }
+    for (needle, kind) in [
+        (" has been started", Kind::Started),
+        (" has been stopped", Kind::Stopped),
+    ] {
+        if let Some(at) = find_ascii_ci(text, needle) {
+            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+            let head = &text[line_start..at];
+            if let Some(j) = find_ascii_ci(head, "the jail ") {
+                let jail = head[j + 9..].trim();
+                return Some(BodyInfo {
+                    kind: Some(kind),
+                    jail: (!jail.is_empty()).then(|| jail.to_string()),
+                    ..BodyInfo::default()
+                });
+            }
+        }
+    }
+    None
+}
+
+/// "The IP X has just been banned by Fail2Ban after N attempts against NAME."
+fn parse_ban(text: &str, at: usize) -> BodyInfo {
+    // The address is before the anchor, on its line or the one before.
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let mut ip = net::ip_tokens(&text[line_start..at]).last();
+    if ip.is_none() && line_start > 0 {
+        let prev = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        ip = net::ip_tokens(&text[prev..at]).last();
+    }
+    // The rest of the sentence runs over at most three lines.
+    let end = text[at..]
+        .match_indices('\n')
+        .nth(2)
+        .map_or(text.len(), |(i, _)| at + i);
+    let sentence = fold(&text[at..end]);
+    let failures = after_word(&sentence, "after ").and_then(|w| w.parse::<u32>().ok());
+    let jail = find_ascii_ci(&sentence, " against ").map(|i| {
+        let rest = &sentence[i + 9..];
+        // The name ends the sentence: up to ". " or the end of the text we took.
+        let end = rest.find(". ").map_or(rest.len(), |e| e);
+        rest[..end].trim().trim_end_matches('.').trim().to_string()
+    });
+    let extras = Extras {
+        whois: find_ascii_ci(text, "information about").is_some(),
+        lines: find_ascii_ci(text, "lines containing").is_some(),
+        geoip: text
+            .lines()
+            .any(|l| l.starts_with("Country:") || l.starts_with("AS:")),
+    };
+    BodyInfo {
+        kind: Some(Kind::Ban),
+        jail: jail.filter(|j| !j.is_empty()),
+        bans: ip
+            .map(|ip| Ban {
+                ip,
+                failures,
+                when: None,
+            })
+            .into_iter()
+            .collect(),
+        extras,
+    }
+}
+
+/// "These hosts have been banned by Fail2Ban." then `` `date`: IP (N failures) `` lines.
+fn parse_summary(text: &str, at: usize) -> BodyInfo {
+    let mut bans = Vec::new();
+    for line in text[at..].lines().skip(1) {
+        let Some((date, rest)) = line.split_once(": ") else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let Some(ip) = words.next().and_then(net::parse_ip) else {
+            continue;
+        };
+        let failures = rest
+            .split_once('(')
+            .and_then(|(_, r)| r.split_whitespace().next())
+            .and_then(|n| n.parse::<u32>().ok());
+        bans.push(Ban {
+            ip,
+            failures,
+            when: time::parse(date),
+        });
+    }
+    BodyInfo {
+        kind: Some(Kind::Summary),
+        bans,
+        ..BodyInfo::default()
+    }
+}
+
+fn after_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
+    let i = find_ascii_ci(text, word)?;
+    text[i + word.len()..].split_whitespace().next()
+}
+
+fn rfind_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
+    let mut last = None;
+    let mut from = 0;
+    while let Some(i) = find_ascii_ci(&haystack[from..], needle) {
+        last = Some(from + i);
+        from += i + 1;
+        while !haystack.is_char_boundary(from) {
+            from += 1;
+        }
+    }
+    last
+}
+
+fn template_of(layer: &Layer, kind: Kind, extras: Extras) -> Option<&'static str> {
+    let sendmail = layer
+        .headers
+        .from
+        .as_deref()
+        .is_some_and(|f| find_ascii_ci(f, "fail2ban").is_some());
+    if !layer.has_body || layer.quoted {
+        return None;
+    }
+    Some(
+        match (kind, sendmail, extras.geoip, extras.lines, extras.whois) {
+            (Kind::Summary, _, ..) => "sendmail-buffered",
+            (Kind::Started | Kind::Stopped, true, ..) => "sendmail",
+            (Kind::Started | Kind::Stopped, false, ..) => "mail",
+            (_, _, true, ..) => "sendmail-geoip-lines",
+            (_, true, _, true, _) => "sendmail-whois-lines",
+            (_, false, _, true, _) => "mail-whois-lines",
+            (_, true, _, _, true) => "sendmail-whois",
+            (_, false, _, _, true) => "mail-whois",
+            (_, true, ..) => "sendmail",
+            (_, false, ..) => "mail",
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bounce::Headers;
+
+    fn layer(subject: Option<&str>, body: Option<&str>) -> Layer {
+        Layer {
+            headers: Headers {
+                subject: subject.map(String::from),
+                ..Headers::default()
+            },
+            texts: body.map(String::from).into_iter().collect(),
+            has_body: body.is_some(),
+            ..Layer::default()
+        }
+    }
+
+    #[test]
+    fn ban_sentence_gives_address_failures_and_jail() {
+        let body = "Hi,\n\nThe IP 203.0.113.7 has just been banned by Fail2Ban after\n6 attempts against SSH,IPFW.\n\n\nRegards,\n";
+        let r = recognize(&layer(
+            Some("[Fail2Ban] SSH,IPFW: banned 203.0.113.7"),
+            Some(body),
+        ))
+        .unwrap();
+        assert_eq!(r.kind, Kind::Ban);
+        assert_eq!(r.jail.as_deref(), Some("SSH,IPFW"));
+        assert_eq!(
+            r.bans,
+            [Ban {
+                ip: "203.0.113.7".parse().unwrap(),
+                failures: Some(6),
+                when: None
+            }]
+        );
+    }
+
+    #[test]
+    fn subject_from_host_of_newer_versions() {
+        let r = recognize(&layer(
+            Some("[Fail2Ban] sshd: banned 2001:db8::7 from Web1.Example.org"),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(r.host.as_deref(), Some("web1.example.org"));
+        assert_eq!(r.bans[0].ip.to_string(), "2001:db8::7");
+        assert_eq!(r.bans[0].failures, None);
+        assert_eq!(r.jail.as_deref(), Some("sshd"));
+    }
+
+    #[test]
+    fn buffered_summary_gives_one_ban_per_line() {
+        let body = "Hi,\n\nThese hosts have been banned by Fail2Ban.\n\nMon Jul  4 12:34:56 CEST 2011: 203.0.113.7 (6 failures)\nMon Jul  4 13:00:00 CEST 2011: ::ffff:198.51.100.9 (3 failures)\nRegards,\n";
+        let r = recognize(&layer(Some("[Fail2Ban] SSH: summary"), Some(body))).unwrap();
+        assert_eq!(r.kind, Kind::Summary);
+        assert_eq!(r.bans.len(), 2);
+        assert_eq!(r.bans[1].ip.to_string(), "198.51.100.9");
+        assert_eq!(r.bans[1].failures, Some(3));
+        assert_eq!(
+            time::rfc3339(r.bans[0].when.unwrap().to_utc(None).unwrap()),
+            "2011-07-04T10:34:56Z"
+        );
+    }
+
+    #[test]
+    fn notices_are_not_bans() {
+        let r = recognize(&layer(
+            Some("[Fail2Ban] SSH: started"),
+            Some("Hi,\n\nThe jail SSH has been started successfully.\n"),
+        ))
+        .unwrap();
+        assert_eq!(
+            (r.kind, r.bans.len(), r.jail.as_deref()),
+            (Kind::Started, 0, Some("SSH"))
+        );
+        let r = recognize(&layer(
+            Some("[Fail2Ban] sshd: stopped on h.example.org"),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(
+            (r.kind, r.host.as_deref()),
+            (Kind::Stopped, Some("h.example.org"))
+        );
+    }
+
+    #[test]
+    fn customised_template_keeps_the_anchors() {
+        let r = recognize(&layer(
+            Some("[Fail2Ban] Alerte: 192.0.2.44 bloquée"),
+            Some("Bonjour"),
+        ))
+        .unwrap();
+        assert_eq!(r.bans[0].ip.to_string(), "192.0.2.44");
+        assert_eq!(r.jail.as_deref(), Some("Alerte"));
+        let r = recognize(&layer(
+            None,
+            Some("L'IP 192.0.2.45 has just been banned by Fail2Ban against ssh."),
+        ))
+        .unwrap();
+        assert_eq!(r.bans[0].ip.to_string(), "192.0.2.45");
+        assert_eq!(r.jail.as_deref(), Some("ssh"));
+    }
+
+    #[test]
+    fn other_mail_is_not_a_report() {
+        assert_eq!(
+            recognize(&layer(
+                Some("Cron <root@x> fail2ban-client status"),
+                Some("Banned IP list: 192.0.2.1")
+            )),
+            None
+        );
+    }
+
+    #[test]
+    fn tagged_subject_without_address_is_a_report_without_bans() {
+        let r = recognize(&layer(Some("[Fail2Ban] SSH: banned <ip>"), None)).unwrap();
+        assert_eq!((r.kind, r.bans.len()), (Kind::Ban, 0));
+    }
+}

@@ -1,0 +1,141 @@
+//! The service class of a jail (SPEC §4): a table matched on the jail name,
+//! case-insensitively, by known names first and then by the tokens in it.
+
+/// The service classes, in the order SPEC §4 lists them.
+pub const SERVICES: [&str; 11] = [
+    "ssh", "ftp", "smtp", "imap-pop", "web", "dns", "voip", "db", "rdp-vnc", "recidive", "other",
+];
+
+/// Token → service. A jail name is split on anything that is not a letter or
+/// digit (`ssh-iptables` → `ssh`, `iptables`), and each token is looked up, by
+/// exact match or by prefix for the `*` entries. The first token that matches wins.
+const TOKENS: &[(&str, &str)] = &[
+    ("ssh", "ssh"),
+    ("sshd", "ssh"),
+    ("openssh", "ssh"),
+    ("dropbear", "ssh"),
+    ("ftp", "ftp"),
+    ("ftpd", "ftp"),
+    ("proftpd", "ftp"),
+    ("vsftpd", "ftp"),
+    ("pure", "ftp"),
+    ("pureftpd", "ftp"),
+    ("wuftpd", "ftp"),
+    ("sasl", "smtp"),
+    ("postfix", "smtp"),
+    ("exim", "smtp"),
+    ("exim4", "smtp"),
+    ("sendmail", "smtp"),
+    ("smtp", "smtp"),
+    ("qmail", "smtp"),
+    ("dovecot", "imap-pop"),
+    ("courier", "imap-pop"),
+    ("courierauth", "imap-pop"),
+    ("cyrus", "imap-pop"),
+    ("imap", "imap-pop"),
+    ("imaps", "imap-pop"),
+    ("pop3", "imap-pop"),
+    ("pop", "imap-pop"),
+    ("pop3s", "imap-pop"),
+    ("apache*", "web"),
+    ("nginx*", "web"),
+    ("lighttpd*", "web"),
+    ("badbots", "web"),
+    ("php", "web"),
+    ("wordpress", "web"),
+    ("wp", "web"),
+    ("roundcube", "web"),
+    ("http", "web"),
+    ("https", "web"),
+    ("httpd", "web"),
+    ("horde", "web"),
+    ("phpmyadmin", "web"),
+    ("webmin", "web"),
+    ("named*", "dns"),
+    ("bind", "dns"),
+    ("dns", "dns"),
+    ("asterisk", "voip"),
+    ("sip", "voip"),
+    ("freeswitch", "voip"),
+    ("voip", "voip"),
+    ("mysql*", "db"),
+    ("mysqld", "db"),
+    ("postgres*", "db"),
+    ("mssql", "db"),
+    ("mongodb", "db"),
+    ("rdp", "rdp-vnc"),
+    ("vnc", "rdp-vnc"),
+    ("xrdp", "rdp-vnc"),
+    ("recidive", "recidive"),
+];
+
+/// The service class of `jail`; `other` when nothing in the table matches.
+pub fn service_of(jail: &str) -> &'static str {
+    let lower = jail.to_ascii_lowercase();
+    for token in lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
+        for (pattern, service) in TOKENS {
+            let hit = match pattern.strip_suffix('*') {
+                Some(prefix) => token.starts_with(prefix),
+                None => token == *pattern,
+            };
+            if hit {
+                return service;
+            }
+        }
+    }
+    "other"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_examples_map_to_their_services() {
+        let cases = [
+            ("ssh", "ssh"),
+            ("SSH", "ssh"),
+            ("sshd", "ssh"),
+            ("ssh-iptables", "ssh"),
+            ("ssh-ddos", "ssh"),
+            ("SSH,IPFW", "ssh"),
+            ("proftpd", "ftp"),
+            ("VSFTPD", "ftp"),
+            ("pure-ftpd", "ftp"),
+            ("wuftpd", "ftp"),
+            ("sasl", "smtp"),
+            ("postfix", "smtp"),
+            ("exim", "smtp"),
+            ("sendmail", "smtp"),
+            ("postfix-sasl", "smtp"),
+            ("dovecot", "imap-pop"),
+            ("courier", "imap-pop"),
+            ("cyrus", "imap-pop"),
+            ("imap", "imap-pop"),
+            ("pop3", "imap-pop"),
+            ("apache-auth", "web"),
+            ("apache-badbots", "web"),
+            ("nginx-http-auth", "web"),
+            ("lighttpd-fastcgi", "web"),
+            ("BadBots", "web"),
+            ("php-url-fopen", "web"),
+            ("wordpress", "web"),
+            ("roundcube", "web"),
+            ("named-refused", "dns"),
+            ("bind", "dns"),
+            ("asterisk", "voip"),
+            ("sip", "voip"),
+            ("freeswitch", "voip"),
+            ("mysqld-auth", "db"),
+            ("recidive", "recidive"),
+            ("my-custom-jail", "other"),
+        ];
+        for (jail, service) in cases {
+            assert_eq!(service_of(jail), service, "{jail}");
+            assert!(SERVICES.contains(&service));
+        }
+    }
+}
