@@ -14,8 +14,8 @@ use mail_parser::{
     Encoding, Header, HeaderName, HeaderValue, Message, MessageParser, MimeHeaders, PartType,
 };
 
-use crate::net;
 use crate::time::{self, LocalTime};
+use crate::{net, phrases};
 
 /// How deep copies are followed (bounce of a bounce of …).
 const MAX_DEPTH: usize = 6;
@@ -324,24 +324,27 @@ fn body_after_headers(text: &str) -> Option<&str> {
     None
 }
 
-/// Lines that announce a copy of the original message in a plain-text bounce.
-const COPY_MARKERS: &[&str] = &[
-    "below this line is a copy of the message",
-    "this is a copy of the message",
-    "original message follows",
-    "unsent message follows",
-    "returned mail follows",
-    "returned message follows",
-    "message text follows",
-    "undelivered message follows",
-    "original message header",
-    "headers of the original message",
-    "copy of the original message",
-    "original message ----",
-    "forwarded message",
-    "rfc822 message follows",
-    "text of the message follows",
-];
+// Lines that announce a copy of the original message in a plain-text bounce.
+phrases!(
+    COPY_MARKERS,
+    [
+        "below this line is a copy of the message",
+        "this is a copy of the message",
+        "original message follows",
+        "unsent message follows",
+        "returned mail follows",
+        "returned message follows",
+        "message text follows",
+        "undelivered message follows",
+        "original message header",
+        "headers of the original message",
+        "copy of the original message",
+        "original message ----",
+        "forwarded message",
+        "rfc822 message follows",
+        "text of the message follows",
+    ]
+);
 
 /// Header names that start a copied header block.
 const COPY_HEADERS: &[&str] = &[
@@ -371,10 +374,8 @@ const COPY_HEADERS: &[&str] = &[
 /// common to the block are removed.
 pub fn find_inline_copy(text: &str) -> Option<String> {
     let lower_start = COPY_MARKERS
-        .iter()
-        .filter_map(|m| find_ascii_ci(text, m))
-        .min()
-        .map(|i| i + text[i..].find('\n').unwrap_or(text.len() - i))
+        .first(text)
+        .map(|(_, i)| i + text[i..].find('\n').unwrap_or(text.len() - i))
         .unwrap_or(0);
     let lines: Vec<(usize, &str)> = line_offsets(&text[lower_start..])
         .map(|(i, l)| (i + lower_start, l))
@@ -485,6 +486,9 @@ pub fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
 /// "Subject: ..." in prose).
 fn quoted_subject(texts: &[String]) -> Option<Layer> {
     for text in texts {
+        if !crate::scan::TAG.any(text) {
+            continue;
+        }
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
             let Some(tag) = find_ascii_ci(line, "[fail2ban]") else {

@@ -16,6 +16,7 @@ pub mod net;
 pub mod received;
 pub mod record;
 pub mod report;
+pub mod scan;
 pub mod service;
 pub mod time;
 

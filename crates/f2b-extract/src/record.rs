@@ -5,11 +5,11 @@ use std::net::IpAddr;
 use serde::Serialize;
 
 use crate::bounce::{find_ascii_ci, Layer};
-use crate::net;
 use crate::received::{self, Received};
 use crate::report::{self, Kind, Report};
 use crate::service::service_of;
 use crate::time::{self, Unix};
+use crate::{net, phrases};
 
 /// Why a message yields no record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -154,7 +154,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         .or_else(|| carrier.and_then(|c| c.headers.message_id.clone()));
     let service = report.jail.as_deref().map_or("other", service_of);
     let template = if fields.template {
-        report.template
+        report::template(copy, report.kind)
     } else {
         None
     };
@@ -188,7 +188,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
             .bans
             .iter()
             .map(|ban| {
-                let line_ts = ban.when.and_then(|w| w.to_utc(hint));
+                let line_ts = ban.when.and_then(|w| w.to_utc_near(hint, message_ts));
                 BanRecord {
                     ts: line_ts.or(message_ts).map(time::rfc3339),
                     own_ts: own_ts || line_ts.is_some(),
@@ -368,6 +368,17 @@ fn is_bounce(root: &Layer) -> bool {
         .any(|w| subject.contains(w))
 }
 
+phrases!(
+    DELAY_TEXT,
+    [
+        "has not yet been delivered",
+        "only a notification about a delay",
+        "will continue trying",
+        "will be retried",
+        "still being retried",
+    ]
+);
+
 /// A delay warning rather than a final failure.
 fn is_delay_warning(bounce: &Layer) -> bool {
     if let Some(dsn) = &bounce.dsn {
@@ -393,9 +404,5 @@ fn is_delay_warning(bounce: &Layer) -> bool {
     {
         return true;
     }
-    bounce.texts.iter().any(|t| {
-        find_ascii_ci(t, "has not yet been delivered").is_some()
-            || find_ascii_ci(t, "only a notification about a delay").is_some()
-            || find_ascii_ci(t, "will continue trying").is_some()
-    })
+    bounce.texts.iter().any(|t| DELAY_TEXT.any(t))
 }

@@ -9,8 +9,8 @@
 use std::net::IpAddr;
 
 use crate::bounce::{find_ascii_ci, fold, Layer};
-use crate::net;
 use crate::time::{self, LocalTime};
+use crate::{net, phrases};
 
 /// The kind of Fail2Ban message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,8 +47,6 @@ pub struct Report {
     pub host: Option<String>,
     /// The bans (none for notices; none when no address could be read).
     pub bans: Vec<Ban>,
-    /// Which action family wrote the text, when it can be told.
-    pub template: Option<&'static str>,
 }
 
 /// True when the layer's own headers say it is a Fail2Ban message (not a
@@ -93,13 +91,11 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
             (None, None) => Vec::new(),
         },
     };
-    let template = template_of(layer, kind, b.extras);
     Some(Report {
         kind,
         jail,
         host: s.host,
         bans,
-        template,
     })
 }
 
@@ -160,39 +156,35 @@ struct BodyInfo {
     kind: Option<Kind>,
     jail: Option<String>,
     bans: Vec<Ban>,
-    extras: Extras,
 }
 
-/// What else the body holds, which tells the template.
-#[derive(Debug, Default, Clone, Copy)]
-struct Extras {
-    whois: bool,
-    lines: bool,
-    geoip: bool,
-}
+phrases!(
+    BODY_ANCHORS,
+    [
+        "have been banned by fail2ban",
+        "banned by fail2ban",
+        " has been started",
+        " has been stopped",
+    ]
+);
 
 fn parse_body(text: &str) -> Option<BodyInfo> {
-    if let Some(at) = find_ascii_ci(text, "have been banned by fail2ban") {
-        return Some(parse_summary(text, at));
-    }
-    if let Some(at) = find_ascii_ci(text, "banned by fail2ban") {
-        return Some(parse_ban(text, at));
-    }
-    for (needle, kind) in [
-        (" has been started", Kind::Started),
-        (" has been stopped", Kind::Stopped),
-    ] {
-        if let Some(at) = find_ascii_ci(text, needle) {
-            let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-            let head = &text[line_start..at];
-            if let Some(j) = find_ascii_ci(head, "the jail ") {
-                let jail = head[j + 9..].trim();
-                return Some(BodyInfo {
-                    kind: Some(kind),
-                    jail: (!jail.is_empty()).then(|| jail.to_string()),
-                    ..BodyInfo::default()
-                });
-            }
+    for (anchor, at) in BODY_ANCHORS.all(text) {
+        let kind = match anchor {
+            0 => return Some(parse_summary(text, at)),
+            1 => return Some(parse_ban(text, at)),
+            2 => Kind::Started,
+            _ => Kind::Stopped,
+        };
+        let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        let head = &text[line_start..at];
+        if let Some(j) = find_ascii_ci(head, "the jail ") {
+            let jail = head[j + 9..].trim();
+            return Some(BodyInfo {
+                kind: Some(kind),
+                jail: (!jail.is_empty()).then(|| jail.to_string()),
+                ..BodyInfo::default()
+            });
         }
     }
     None
@@ -220,13 +212,6 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
         let end = rest.find(". ").map_or(rest.len(), |e| e);
         rest[..end].trim().trim_end_matches('.').trim().to_string()
     });
-    let extras = Extras {
-        whois: find_ascii_ci(text, "information about").is_some(),
-        lines: find_ascii_ci(text, "lines containing").is_some(),
-        geoip: text
-            .lines()
-            .any(|l| l.starts_with("Country:") || l.starts_with("AS:")),
-    };
     BodyInfo {
         kind: Some(Kind::Ban),
         jail: jail.filter(|j| !j.is_empty()),
@@ -238,7 +223,6 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
             })
             .into_iter()
             .collect(),
-        extras,
     }
 }
 
@@ -288,29 +272,47 @@ fn rfind_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
     last
 }
 
-fn template_of(layer: &Layer, kind: Kind, extras: Extras) -> Option<&'static str> {
-    let sendmail = layer
-        .headers
-        .from
-        .as_deref()
-        .is_some_and(|f| find_ascii_ci(f, "fail2ban").is_some());
+phrases!(
+    EXTRAS,
+    [
+        "information about",
+        "lines containing",
+        "\nCountry:",
+        "\nAS: "
+    ]
+);
+
+/// Which action family wrote a report's text: `sendmail*` actions write a
+/// `From: Fail2Ban` header, `mail*` ones do not; the body tells whois, log
+/// lines and geoip lines apart. `None` when only headers are left.
+pub fn template(layer: &Layer, kind: Kind) -> Option<&'static str> {
     if !layer.has_body || layer.quoted {
         return None;
     }
-    Some(
-        match (kind, sendmail, extras.geoip, extras.lines, extras.whois) {
-            (Kind::Summary, _, ..) => "sendmail-buffered",
-            (Kind::Started | Kind::Stopped, true, ..) => "sendmail",
-            (Kind::Started | Kind::Stopped, false, ..) => "mail",
-            (_, _, true, ..) => "sendmail-geoip-lines",
-            (_, true, _, true, _) => "sendmail-whois-lines",
-            (_, false, _, true, _) => "mail-whois-lines",
-            (_, true, _, _, true) => "sendmail-whois",
-            (_, false, _, _, true) => "mail-whois",
-            (_, true, ..) => "sendmail",
-            (_, false, ..) => "mail",
-        },
-    )
+    let from = layer.headers.from.as_deref();
+    let sendmail = from.is_some_and(|f| find_ascii_ci(f, "fail2ban").is_some());
+    let (mut whois, mut lines, mut geoip) = (false, false, false);
+    for text in &layer.texts {
+        for (extra, _) in EXTRAS.all(text) {
+            match extra {
+                0 => whois = true,
+                1 => lines = true,
+                _ => geoip = true,
+            }
+        }
+    }
+    Some(match (kind, sendmail, geoip, lines, whois) {
+        (Kind::Summary, _, ..) => "sendmail-buffered",
+        (Kind::Started | Kind::Stopped, true, ..) => "sendmail",
+        (Kind::Started | Kind::Stopped, false, ..) => "mail",
+        (_, _, true, ..) => "sendmail-geoip-lines",
+        (_, true, _, true, _) => "sendmail-whois-lines",
+        (_, false, _, true, _) => "mail-whois-lines",
+        (_, true, _, _, true) => "sendmail-whois",
+        (_, false, _, _, true) => "mail-whois",
+        (_, true, ..) => "sendmail",
+        (_, false, ..) => "mail",
+    })
 }
 
 #[cfg(test)]

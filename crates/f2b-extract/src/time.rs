@@ -24,6 +24,9 @@ pub enum Zone {
     Offset(i32),
     /// An abbreviation with several meanings (`CST`, `IST`): the candidates, most common first.
     Ambiguous(&'static [i32]),
+    /// Moscow time, whose offset changed: +04:00 from 2011-03-27 to
+    /// 2014-10-26, +03:00 before and after.
+    Moscow,
     /// An abbreviation f2b does not know, or no zone at all.
     Unknown,
 }
@@ -32,12 +35,34 @@ impl LocalTime {
     /// UTC, using `hint` (the offset of a related date, such as the report's own
     /// `Date:`) to pick among the meanings of an ambiguous abbreviation.
     pub fn to_utc(self, hint: Option<i32>) -> Option<Unix> {
+        self.to_utc_near(hint, None)
+    }
+
+    /// UTC for a time known to lie shortly before `before` (a ban listed in a
+    /// summary mailed at `before`): an ambiguous abbreviation takes the
+    /// `hint` offset when it is one of its meanings, else the meaning that
+    /// puts the time latest but not after `before`, else its usual meaning.
+    pub fn to_utc_near(self, hint: Option<i32>, before: Option<Unix>) -> Option<Unix> {
         let offset = match self.zone {
             Zone::Offset(o) => o,
-            Zone::Ambiguous(candidates) => match hint {
-                Some(h) if candidates.contains(&h) => h,
+            Zone::Ambiguous(candidates) => match (hint, before) {
+                (Some(h), _) if candidates.contains(&h) => h,
+                (_, Some(limit)) => candidates
+                    .iter()
+                    .copied()
+                    .filter(|&o| self.wall - i64::from(o) * 60 <= limit + 60)
+                    .max_by_key(|&o| self.wall - i64::from(o) * 60)
+                    .unwrap_or(candidates[0]),
                 _ => candidates[0],
             },
+            Zone::Moscow => {
+                // 2011-03-27 and 2014-10-26 at 02:00 local time.
+                if (1_301_191_200..1_414_288_800).contains(&self.wall) {
+                    240
+                } else {
+                    180
+                }
+            }
             Zone::Unknown => return None,
         };
         Some(self.wall - i64::from(offset) * 60)
@@ -176,7 +201,7 @@ fn zone_abbreviation(abbr: &str) -> Option<Zone> {
         "WEST" | "BST" | "CET" | "MET" | "WAT" => one(60),
         "CEST" | "MEST" | "EET" | "SAST" | "CAT" => one(120),
         "EEST" | "EAT" => one(180),
-        "MSK" => many(&[180, 240]),
+        "MSK" => Some(Zone::Moscow),
         "MSD" | "GST" | "SAMT" => one(240),
         "IRST" => one(210),
         "PKT" | "UZT" => one(300),
@@ -191,9 +216,10 @@ fn zone_abbreviation(abbr: &str) -> Option<Zone> {
         "AEDT" => one(660),
         "NZST" => one(720),
         "NZDT" => one(780),
-        "EST" => many(&[-300, 600]),
+        // Australian zones printed EST/CST all year before tzdata 2014f.
+        "EST" => many(&[-300, 600, 660]),
         "EDT" => many(&[-240, 660]),
-        "CST" => many(&[-360, 480, 570]),
+        "CST" => many(&[-360, 480, 570, 630, -300]),
         "CDT" => one(-300),
         "MST" => one(-420),
         "MDT" => one(-360),
@@ -329,6 +355,21 @@ mod tests {
         assert_eq!(
             rfc3339(t.to_utc(Some(480)).unwrap()),
             "2011-07-04T04:00:00Z"
+        );
+    }
+
+    #[test]
+    fn ambiguous_abbreviation_fits_before_the_mail_that_lists_it() {
+        let t = parse("Wed Oct 12 12:34:12 CST 2011").unwrap();
+        let mailed = parse("12 Oct 2011 04:49:12 -0000").unwrap().to_utc(None);
+        assert_eq!(
+            rfc3339(t.to_utc_near(Some(0), mailed).unwrap()),
+            "2011-10-12T04:34:12Z"
+        );
+        let t = parse("Tue Oct  4 14:23:10 EST 2011").unwrap();
+        assert_eq!(
+            rfc3339(t.to_utc_near(Some(660), None).unwrap()),
+            "2011-10-04T03:23:10Z"
         );
     }
 
