@@ -94,7 +94,8 @@ impl<'a> Record<'a> {
     /// appended in patch order. With nothing to replace the line itself is
     /// copied and the new fields are spliced in before its closing brace.
     pub fn write_patched(&self, patch: &Patch, out: &mut Vec<u8>) {
-        let replaces = patch.len() > 0 && self.fields.iter().any(|(k, _)| patch.find(k).is_some());
+        let replaces =
+            !patch.is_empty() && self.fields.iter().any(|(k, _)| patch.find(k).is_some());
         if !replaces {
             let end = self
                 .line

@@ -62,12 +62,12 @@ impl Dedup {
     }
 
     /// Filters the records of a final (non-warning) message: returns those to
-    /// write. Held warnings it settles are dropped; the count of warning
-    /// messages that thereby became duplicates is added to `settled`.
-    pub fn admit(&mut self, records: Vec<BanRecord>, settled: &mut usize) -> Vec<BanRecord> {
+    /// write. Held warnings it settles are dropped; the `src` of each warning
+    /// message that thereby became a duplicate is added to `settled`.
+    pub fn admit(&mut self, records: Vec<BanRecord>, settled: &mut Vec<String>) -> Vec<BanRecord> {
         let mut out = Vec::with_capacity(records.len());
         for record in records {
-            *settled += self.settle_held(&record);
+            self.settle_held(&record, settled);
             if self.first_time(&record) {
                 out.push(record);
             }
@@ -159,15 +159,14 @@ impl Dedup {
         })
     }
 
-    /// Drops held warnings that `record` (a final failure) settles; returns
-    /// the number of warning messages that have no record left.
-    fn settle_held(&mut self, record: &BanRecord) -> usize {
-        let mut emptied = 0;
+    /// Drops held warnings that `record` (a final failure) settles, adding the
+    /// `src` of warning messages that have no record left to `emptied`.
+    fn settle_held(&mut self, record: &BanRecord, emptied: &mut Vec<String>) {
         while let Some(index) = self.held_match(record) {
             let Some(entry) = self.held.get_mut(index - self.held_base) else {
                 break;
             };
-            entry.record = None;
+            let src = entry.record.take().map(|r| r.src).unwrap_or_default();
             let message = entry.message;
             if let Some(list) = self.by_report.get_mut(&report_key(record)) {
                 list.retain(|&i| i != index);
@@ -176,11 +175,10 @@ impl Dedup {
                 *open -= 1;
                 if *open == 0 {
                     self.open_per_message.remove(&message);
-                    emptied += 1;
+                    emptied.push(src);
                 }
             }
         }
-        emptied
     }
 }
 
@@ -232,7 +230,7 @@ mod tests {
     #[test]
     fn exact_repeats_are_written_once_but_rebans_are_not_repeats() {
         let mut d = Dedup::new();
-        let mut settled = 0;
+        let mut settled = Vec::new();
         let a = rec("192.0.2.1", Some("<a@h>"), Some("2011-01-01T00:00:00Z"));
         let reban = rec("192.0.2.1", Some("<b@h>"), Some("2011-01-02T00:00:00Z"));
         assert_eq!(d.admit(vec![a.clone()], &mut settled).len(), 1);
@@ -243,7 +241,7 @@ mod tests {
     #[test]
     fn warning_settled_by_its_final_failure_is_a_duplicate() {
         let mut d = Dedup::new();
-        let mut settled = 0;
+        let mut settled = Vec::new();
         assert_eq!(
             d.hold(
                 7,
@@ -259,21 +257,21 @@ mod tests {
             )],
             &mut settled,
         );
-        assert_eq!((out.len(), settled), (1, 1));
+        assert_eq!((out.len(), settled), (1, vec!["x".to_string()]));
         assert_eq!(d.release(true), Released::default());
     }
 
     #[test]
     fn warning_without_failure_is_released_at_the_end() {
         let mut d = Dedup::new();
-        let mut settled = 0;
+        let mut settled = Vec::new();
         d.hold(3, vec![rec("192.0.2.1", Some("<a@h>"), None)]);
         d.hold(4, vec![rec("192.0.2.1", Some("<a@h>"), None)]);
         d.admit(
             vec![rec("192.0.2.1", Some("<other@h>"), None)],
             &mut settled,
         );
-        assert_eq!(settled, 0);
+        assert!(settled.is_empty());
         let released = d.release(true);
         assert_eq!(
             (released.records.len(), released.messages_with_records),

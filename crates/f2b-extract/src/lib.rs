@@ -209,10 +209,25 @@ pub fn process(unwrapper: &Unwrapper, message: &RawMessage, fields: Fields) -> O
     if message.oversize {
         return Outcome::Skipped(Reason::Unreadable, "message larger than the 32 MiB limit");
     }
-    match unwrapper.read(&message.bytes) {
+    let bytes = bare_cr_to_lf(&message.bytes);
+    match unwrapper.read(&bytes) {
         None => Outcome::Skipped(Reason::Unreadable, "no mail headers"),
         Some(layer) => record::records_of(&layer, &message.src, message.envelope, fields),
     }
+}
+
+/// Old Mac mail ends lines with a bare CR, which MIME parsers do not see as
+/// line ends; such lines get an LF. CRLF is left alone.
+fn bare_cr_to_lf(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    let bare = |i: usize| bytes.get(i + 1) != Some(&b'\n');
+    if !memchr::memchr_iter(b'\r', bytes).any(bare) {
+        return std::borrow::Cow::Borrowed(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    for (i, &b) in bytes.iter().enumerate() {
+        out.push(if b == b'\r' && bare(i) { b'\n' } else { b });
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 fn run_inline(mut mailboxes: Mailboxes, fields: Fields, sink: &mut Sink) -> Result<()> {
@@ -282,6 +297,9 @@ fn run_parallel(
                 }
             });
         }
+        // Only the workers may hold these: when they stop, the reader's sends
+        // fail and it stops too.
+        drop(job_rx);
         drop(done_tx);
         let mut next = 0;
         let mut pending: BTreeMap<u64, Done> = BTreeMap::new();
@@ -339,11 +357,17 @@ impl Sink {
                     let released = dedup.release(false);
                     return self.released(released);
                 }
-                let mut settled = 0;
+                let mut settled = Vec::new();
                 let records = dedup.admit(records, &mut settled);
-                // Warnings that this final failure settles were counted as
-                // pending; they are duplicates now.
-                self.counts.skip(Reason::Duplicate, settled as u64);
+                // Warnings that this final failure settles were pending; they
+                // are duplicates now.
+                for warning in settled {
+                    self.skip(
+                        &warning,
+                        Reason::Duplicate,
+                        "a delay warning for a report whose final failure came later",
+                    )?;
+                }
                 if records.is_empty() {
                     return self.skip(
                         src,

@@ -134,7 +134,7 @@ impl Mailboxes {
                 .map_err(|e| Error::io(format!("cannot read directory {}", d.display()), e))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
                 .collect();
-            entries.sort_by(|a, b| natural_key(a).cmp(&natural_key(b)));
+            entries.sort_by_key(|p| natural_key(p));
             Ok(entries)
         };
         let is_maildir = dir.join("cur").is_dir() || dir.join("new").is_dir();

@@ -325,7 +325,7 @@ fn banner_host(bounce: &Layer) -> Option<String> {
             if let Some(i) = find_ascii_ci(text, banner) {
                 let rest = &text[i + banner.len()..];
                 let word = rest.split_whitespace().next()?;
-                let word = word.trim_end_matches(|c: char| matches!(c, '.' | ',' | ':'));
+                let word = word.trim_end_matches(['.', ',', ':']);
                 if let Some(host) = net::host_name(word) {
                     return Some(host);
                 }

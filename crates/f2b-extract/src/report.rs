@@ -277,8 +277,8 @@ phrases!(
     [
         "information about",
         "lines containing",
-        "\nCountry:",
-        "\nAS: "
+        // geoiplookup's "AS: AS4134 Chinanet" line; whois "country:" lines are not it.
+        "\nAS: AS",
     ]
 );
 
@@ -302,7 +302,7 @@ pub fn template(layer: &Layer, kind: Kind) -> Option<&'static str> {
         }
     }
     Some(match (kind, sendmail, geoip, lines, whois) {
-        (Kind::Summary, _, ..) => "sendmail-buffered",
+        (Kind::Summary, ..) => "sendmail-buffered",
         (Kind::Started | Kind::Stopped, true, ..) => "sendmail",
         (Kind::Started | Kind::Stopped, false, ..) => "mail",
         (_, _, true, ..) => "sendmail-geoip-lines",

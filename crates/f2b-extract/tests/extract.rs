@@ -1,0 +1,449 @@
+//! End-to-end tests of the f2b-extract binary on hand-written fixtures.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use assert_cmd::cargo::CommandCargoExt;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    fs::read(fixtures().join(name)).unwrap()
+}
+
+fn extract() -> Command {
+    Command::cargo_bin("f2b-extract").unwrap()
+}
+
+/// Runs f2b-extract in `dir` with `args`; returns (stdout, stderr, status).
+fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> (String, String, i32) {
+    let mut cmd = extract();
+    cmd.current_dir(dir).args(args);
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        pipe.write_all(bytes).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// The numbers of the summary line: (read, written, from, skipped).
+fn accounting(stderr: &str) -> (u64, u64, u64, u64) {
+    let line = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("f2b-extract: "))
+        .expect("a summary line");
+    let n: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse().unwrap())
+        .collect();
+    (n[0], n[1], n[2], n[3])
+}
+
+fn records(stdout: &str) -> Vec<serde_json::Value> {
+    stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn fixture_names() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(fixtures())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| (n.ends_with(".eml") || n.ends_with(".mbox")) && !n.contains(".expected"))
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn every_fixture_gives_exactly_its_expected_records() {
+    let names = fixture_names();
+    assert!(names.len() >= 15, "fixtures missing: {names:?}");
+    for name in names {
+        let stem = name.rsplit_once('.').unwrap().0;
+        let expected =
+            fs::read_to_string(fixtures().join(format!("{stem}.expected.ndjson"))).unwrap();
+        let (out, err, code) = run_in(&fixtures(), &["--events", "--template", &name], None);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(out, expected, "{name}");
+    }
+}
+
+#[test]
+fn messages_read_equal_messages_with_reports_plus_skipped() {
+    let mut all: Vec<String> = fixture_names();
+    all.insert(0, "-r".into());
+    let args: Vec<&str> = all.iter().map(String::as_str).collect();
+    let (out, err, code) = run_in(&fixtures(), &args, None);
+    assert_eq!(code, 0, "{err}");
+    let (read, written, from, skipped) = accounting(&err);
+    assert_eq!(read, from + skipped, "{err}");
+    assert_eq!(written as usize, out.lines().count());
+    assert!(
+        err.contains("notice"),
+        "the started notice is skipped as a notice: {err}"
+    );
+    assert!(
+        err.contains("not-bounce") && err.contains("not-fail2ban") && err.contains("no-address"),
+        "{err}"
+    );
+}
+
+#[test]
+fn rejects_file_lists_every_skipped_message_with_its_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let rejects = dir.path().join("rejects.ndjson");
+    let names = [
+        "notice-started.eml",
+        "spam-not-bounce.eml",
+        "not-fail2ban-cron.eml",
+        "unsubstituted-no-address.eml",
+        "warning-then-failure.mbox",
+    ];
+    let mut args = vec!["--rejects", rejects.to_str().unwrap()];
+    args.extend(names);
+    let (_, err, code) = run_in(&fixtures(), &args, None);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<serde_json::Value> = fs::read_to_string(&rejects)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let mbox = fixture("warning-then-failure.mbox");
+    let third = mbox
+        .windows(6)
+        .enumerate()
+        .filter(|(_, w)| w == b"\nFrom ")
+        .nth(1)
+        .unwrap()
+        .0
+        + 1;
+    let third_message = format!("warning-then-failure.mbox:{third}");
+    let reasons: Vec<(&str, &str)> = lines
+        .iter()
+        .map(|l| (l["src"].as_str().unwrap(), l["reason"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            ("notice-started.eml", "notice"),
+            ("spam-not-bounce.eml", "not-bounce"),
+            ("not-fail2ban-cron.eml", "not-fail2ban"),
+            ("unsubstituted-no-address.eml", "no-address"),
+            ("warning-then-failure.mbox:0", "duplicate"),
+            (third_message.as_str(), "duplicate"),
+        ]
+    );
+    let (read, _, _, skipped) = accounting(&err);
+    assert_eq!((read, skipped), (7, 6));
+}
+
+#[test]
+fn keep_duplicates_writes_the_warning_and_the_repeat_too() {
+    let (out, _, _) = run_in(
+        &fixtures(),
+        &["--keep-duplicates", "warning-then-failure.mbox"],
+        None,
+    );
+    let recs = records(&out);
+    assert_eq!(recs.len(), 3);
+    assert!(recs.iter().all(|r| r["ip"] == "203.0.113.171"));
+    assert_eq!(
+        recs[0]["failures"],
+        serde_json::Value::Null,
+        "the warning only quotes the subject"
+    );
+}
+
+#[test]
+fn notices_become_event_records_only_with_events() {
+    let (out, _, _) = run_in(&fixtures(), &["notice-started.eml"], None);
+    assert_eq!(out, "");
+    let (out, _, _) = run_in(&fixtures(), &["--events", "notice-started.eml"], None);
+    let recs = records(&out);
+    assert_eq!(recs[0]["event"], "start");
+    assert!(recs[0].get("ip").is_none());
+}
+
+/// The records of a fixture with `src` removed, for comparing containers.
+fn without_src(stdout: &str) -> Vec<serde_json::Value> {
+    records(stdout)
+        .into_iter()
+        .map(|mut r| {
+            r.as_object_mut().unwrap().remove("src");
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn crlf_and_bare_cr_line_endings_give_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in [
+        "postfix-dsn-whois.eml",
+        "qmail-buffered-summary.eml",
+        "exim-classic-0.9-from-host.eml",
+        "relay-bounce-quoted-printable.eml",
+    ] {
+        let lf = fixture(name);
+        let crlf: Vec<u8> = lf
+            .iter()
+            .flat_map(|&b| {
+                if b == b'\n' {
+                    vec![b'\r', b'\n']
+                } else {
+                    vec![b]
+                }
+            })
+            .collect();
+        let cr: Vec<u8> = lf
+            .iter()
+            .map(|&b| if b == b'\n' { b'\r' } else { b })
+            .collect();
+        fs::write(dir.path().join("crlf.eml"), crlf).unwrap();
+        fs::write(dir.path().join("cr.eml"), cr).unwrap();
+        let (lf_out, ..) = run_in(&fixtures(), &[name], None);
+        let (crlf_out, ..) = run_in(dir.path(), &["crlf.eml"], None);
+        let (cr_out, ..) = run_in(dir.path(), &["cr.eml"], None);
+        assert_eq!(
+            without_src(&crlf_out),
+            without_src(&lf_out),
+            "{name} with CRLF"
+        );
+        assert_eq!(
+            without_src(&cr_out),
+            without_src(&lf_out),
+            "{name} with bare CR"
+        );
+    }
+}
+
+/// An mbox made of fixtures, each behind a From line.
+fn mbox_of(names: &[&str]) -> Vec<u8> {
+    let mut mbox = Vec::new();
+    for name in names {
+        mbox.extend_from_slice(b"From MAILER-DAEMON Wed Mar  2 16:12:13 2011\n");
+        mbox.extend_from_slice(&fixture(name));
+        mbox.push(b'\n');
+    }
+    mbox
+}
+
+const SHAPES: [&str; 4] = [
+    "postfix-dsn-whois.eml",
+    "qmail-buffered-summary.eml",
+    "sendmail-unsent-0.10-ipv6.eml",
+    "courier-dsn-base64-latin1.eml",
+];
+
+#[test]
+fn maildir_mh_gzip_mbox_and_stdin_give_the_same_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (expected, ..) = run_in(&fixtures(), &SHAPES, None);
+    let expected = without_src(&expected);
+    assert_eq!(expected.len(), 6);
+
+    let maildir = dir.path().join("Maildir");
+    for sub in ["cur", "new", "tmp"] {
+        fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    for (i, name) in SHAPES.iter().enumerate() {
+        let sub = if i < 2 { "cur" } else { "new" };
+        fs::write(
+            maildir.join(sub).join(format!("{i}.host:2,S")),
+            fixture(name),
+        )
+        .unwrap();
+    }
+    fs::write(
+        maildir.join("tmp/half-written"),
+        b"Subject: [Fail2Ban] SSH: banned 192.0.2.99\n",
+    )
+    .unwrap();
+    let (out, err, code) = run_in(dir.path(), &["Maildir"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(without_src(&out), expected, "Maildir (tmp/ ignored)");
+
+    let mh = dir.path().join("mh");
+    fs::create_dir(&mh).unwrap();
+    for (i, name) in SHAPES.iter().enumerate() {
+        fs::write(mh.join(format!("{}", [10, 9, 100, 11][i])), fixture(name)).unwrap();
+    }
+    fs::write(mh.join(".mh_sequences"), b"unseen: 1-3\n").unwrap();
+    let (out, ..) = run_in(dir.path(), &["mh"], None);
+    let mh_order: Vec<serde_json::Value> = [1usize, 0, 3, 2]
+        .iter()
+        .flat_map(|&i| {
+            let (o, ..) = run_in(&fixtures(), &[SHAPES[i]], None);
+            without_src(&o)
+        })
+        .collect();
+    assert_eq!(without_src(&out), mh_order, "MH files in numeric order");
+
+    let mbox = mbox_of(&SHAPES);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&mbox).unwrap();
+    fs::write(dir.path().join("archive.mbox.gz"), gz.finish().unwrap()).unwrap();
+    let (out, ..) = run_in(dir.path(), &["archive.mbox.gz"], None);
+    assert_eq!(without_src(&out), expected, "gzip mbox");
+    assert!(records(&out)[0]["src"]
+        .as_str()
+        .unwrap()
+        .starts_with("archive.mbox.gz:0"));
+
+    let (out, ..) = run_in(dir.path(), &[], Some(&mbox));
+    assert_eq!(without_src(&out), expected, "mbox on stdin");
+    assert_eq!(records(&out)[0]["src"], "stdin:0");
+
+    fs::write(dir.path().join("list"), "Maildir\narchive.mbox.gz\n").unwrap();
+    let (out, ..) = run_in(
+        dir.path(),
+        &["--keep-duplicates", "--files-from", "list"],
+        None,
+    );
+    assert_eq!(
+        records(&out).len(),
+        12,
+        "--files-from reads each listed path"
+    );
+}
+
+#[test]
+fn a_plain_directory_needs_recursive() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("mail")).unwrap();
+    fs::write(
+        dir.path().join("mail/a.eml"),
+        fixture("postfix-dsn-whois.eml"),
+    )
+    .unwrap();
+    let (_, err, code) = run_in(dir.path(), &["mail"], None);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("use -r"), "{err}");
+    let (out, _, code) = run_in(dir.path(), &["-r", "mail"], None);
+    assert_eq!((code, records(&out).len()), (0, 1));
+}
+
+#[test]
+fn missing_input_is_an_error_naming_it() {
+    let (_, err, code) = run_in(&fixtures(), &["no-such.mbox"], None);
+    assert_eq!(code, 1);
+    assert!(err.contains("no-such.mbox"), "{err}");
+}
+
+#[test]
+fn parallel_output_is_in_input_order_and_equals_one_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let names: Vec<&str> = fixture_names()
+        .leak()
+        .iter()
+        .map(String::as_str)
+        .filter(|n| n.ends_with(".eml"))
+        .collect();
+    let mut mbox = Vec::new();
+    for _ in 0..200 {
+        mbox.extend(mbox_of(&names));
+    }
+    fs::write(dir.path().join("big.mbox"), &mbox).unwrap();
+    let (one, ..) = run_in(
+        dir.path(),
+        &["-j", "1", "--keep-duplicates", "big.mbox"],
+        None,
+    );
+    let (four, ..) = run_in(
+        dir.path(),
+        &["-j", "4", "--keep-duplicates", "big.mbox"],
+        None,
+    );
+    assert!(one.lines().count() > 2000);
+    assert_eq!(one, four);
+}
+
+#[test]
+fn closed_stdout_ends_quietly_with_status_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mbox = Vec::new();
+    for _ in 0..3000 {
+        mbox.extend(mbox_of(&SHAPES));
+    }
+    fs::write(dir.path().join("big.mbox"), &mbox).unwrap();
+    let mut child = extract()
+        .current_dir(dir.path())
+        .args(["--keep-duplicates", "big.mbox"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 64];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn hostile_mail_is_skipped_or_read_never_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut mbox = Vec::new();
+    let from = b"From x Wed Mar  2 16:12:13 2011\n";
+    // Thousands of nested multiparts.
+    mbox.extend_from_slice(from);
+    mbox.extend_from_slice(b"Subject: nest\n");
+    for i in 0..3000 {
+        mbox.extend_from_slice(
+            format!("Content-Type: multipart/mixed; boundary=\"b{i}\"\n\n--b{i}\n").as_bytes(),
+        );
+    }
+    mbox.extend_from_slice(b"\n");
+    // Binary junk and NULs.
+    mbox.extend_from_slice(from);
+    mbox.extend(
+        (0..20_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .filter(|&b| b != b'\n'),
+    );
+    mbox.extend_from_slice(b"\n\n");
+    // A header of a megabyte, and a subject with a megabyte of addresses.
+    mbox.extend_from_slice(from);
+    mbox.extend_from_slice(b"X-Long: ");
+    mbox.extend(std::iter::repeat_n(b'a', 1 << 20));
+    mbox.extend_from_slice(b"\nSubject: [Fail2Ban] SSH: banned ");
+    for i in 0..50_000 {
+        mbox.extend_from_slice(format!("192.0.{}.{} ", i % 250, i % 200).as_bytes());
+    }
+    mbox.extend_from_slice(b"\n\n");
+    // Nothing but a From line.
+    mbox.extend_from_slice(from);
+    // A good report after all that.
+    mbox.extend(mbox_of(&["postfix-dsn-whois.eml"]));
+    fs::write(dir.path().join("hostile.mbox"), &mbox).unwrap();
+    let (out, err, code) = run_in(dir.path(), &["hostile.mbox"], None);
+    assert_eq!(code, 0, "{err}");
+    let (read, _, from, skipped) = accounting(&err);
+    assert_eq!(read, 5, "{err}");
+    assert_eq!(read, from + skipped);
+    assert!(
+        out.contains("\"ip\":\"203.0.113.7\""),
+        "the good report after the junk is read"
+    );
+}
