@@ -32,7 +32,7 @@ pub struct Headers {
     pub date: Option<LocalTime>,
     /// `Message-Id:` without angle brackets' surroundings trimmed of space.
     pub message_id: Option<String>,
-    /// `Received:` headers, newest (top) first, white space folded.
+    /// `Received:` headers, newest (top) first, as written (folded lines included).
     pub received: Vec<String>,
     /// `From:` as written.
     pub from: Option<String>,
@@ -238,7 +238,7 @@ fn headers_of(headers: &[Header<'_>]) -> Headers {
                     out.message_id = Some(id);
                 }
             }
-            HeaderName::Received => out.received.push(fold(text)),
+            HeaderName::Received => out.received.push(text.to_string()),
             HeaderName::From if out.from.is_none() => out.from = Some(fold(text)),
             _ => {}
         }
@@ -373,27 +373,22 @@ const COPY_HEADERS: &[&str] = &[
 /// Received, Subject, From, Date or Message-Id. Indentation and `>` quoting
 /// common to the block are removed.
 pub fn find_inline_copy(text: &str) -> Option<String> {
-    let lower_start = COPY_MARKERS
+    let start = COPY_MARKERS
         .first(text)
         .map(|(_, i)| i + text[i..].find('\n').unwrap_or(text.len() - i))
         .unwrap_or(0);
-    let lines: Vec<(usize, &str)> = line_offsets(&text[lower_start..])
-        .map(|(i, l)| (i + lower_start, l))
-        .collect();
-    for (n, &(start, line)) in lines.iter().enumerate() {
+    let mut lines = line_offsets(&text[start..]);
+    while let Some((offset, line)) = lines.next() {
         let Some((prefix, name)) = header_line(line) else {
             continue;
         };
-        if !COPY_HEADERS.contains(&name.as_str()) {
+        if !COPY_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name)) {
             continue;
         }
-        // The next line with the same prefix must be a header or a continuation.
+        // The next lines with the same prefix must be headers or continuations.
         let mut headers = 1;
-        let mut key = matches!(
-            name.as_str(),
-            "received" | "subject" | "from" | "date" | "message-id"
-        );
-        for &(_, next) in &lines[n + 1..] {
+        let mut key = is_key_header(name);
+        for (_, next) in lines.clone() {
             let Some(rest) = next.strip_prefix(prefix) else {
                 break;
             };
@@ -403,36 +398,35 @@ pub fn find_inline_copy(text: &str) -> Option<String> {
             match header_line(next) {
                 Some((p, name)) if p == prefix => {
                     headers += 1;
-                    key |= matches!(
-                        name.as_str(),
-                        "received" | "subject" | "from" | "date" | "message-id"
-                    );
+                    key |= is_key_header(name);
                 }
                 _ => break,
             }
             if headers >= 2 && key {
-                break;
+                return Some(unquote(&text[start + offset..], prefix));
             }
-        }
-        if headers >= 2 && key {
-            return Some(unquote(&text[start..], prefix));
         }
     }
     None
 }
 
-/// `(prefix, lower-case name)` of a header line, where the prefix is the
-/// quoting or indentation before the name.
-fn header_line(line: &str) -> Option<(&str, String)> {
+fn is_key_header(name: &str) -> bool {
+    ["received", "subject", "from", "date", "message-id"]
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(name))
+}
+
+/// `(prefix, name)` of a header line, where the prefix is the quoting or
+/// indentation before the name.
+fn header_line(line: &str) -> Option<(&str, &str)> {
     let body = line.trim_start_matches(['>', ' ', '\t']);
     let prefix = &line[..line.len() - body.len()];
-    let colon = body.find(':')?;
+    let colon = memchr::memchr(b':', body.as_bytes()).filter(|&c| c <= 40)?;
     let name = &body[..colon];
     let valid = !name.is_empty()
-        && name.len() <= 40
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         && name.as_bytes()[0].is_ascii_alphabetic();
-    valid.then(|| (prefix, name.to_ascii_lowercase()))
+    valid.then_some((prefix, name))
 }
 
 fn unquote(text: &str, prefix: &str) -> String {
@@ -451,7 +445,7 @@ fn unquote(text: &str, prefix: &str) -> String {
     out
 }
 
-fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> {
+fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> + Clone {
     let mut offset = 0;
     text.split_inclusive('\n').map(move |line| {
         let start = offset;

@@ -13,8 +13,6 @@ pub struct Received {
     pub from_ip: Option<IpAddr>,
     /// The receiving machine: `by HOST` outside comments.
     pub by_host: Option<String>,
-    /// The date after the last `;`.
-    pub date: Option<LocalTime>,
     /// A mailbox fetch (fetchmail, getmail; `with POP3`/`IMAP`), not a hand-over
     /// from the sending side: its `from` names the mail provider.
     pub fetch: bool,
@@ -22,10 +20,7 @@ pub struct Received {
 
 /// Parses a folded `Received:` value.
 pub fn parse(value: &str) -> Received {
-    let (clauses, date) = match value.rfind(';') {
-        Some(i) => (&value[..i], time::parse(&value[i + 1..])),
-        None => (value, None),
-    };
+    let clauses = value.rfind(';').map_or(value, |i| &value[..i]);
     let by = keyword_outside_comments(clauses, "by");
     let from = keyword_outside_comments(clauses, "from");
     let from_ip = from.and_then(|start| {
@@ -51,7 +46,6 @@ pub fn parse(value: &str) -> Received {
     Received {
         from_ip,
         by_host,
-        date,
         fetch,
     }
 }
@@ -68,6 +62,11 @@ fn bracketed_ip(text: &str) -> Option<IpAddr> {
         rest = &after[close..];
     }
     None
+}
+
+/// The date after the last `;` of a `Received:` value.
+pub fn date(value: &str) -> Option<LocalTime> {
+    time::parse(&value[value.rfind(';')? + 1..])
 }
 
 /// Byte offset of a whole-word keyword that is not inside a `( … )` comment.
@@ -122,7 +121,7 @@ mod tests {
         let r = parse("from debian.localdomain (unknown [78.31.16.119]) by mx03.mail.com (8.13.8/8.13.8) with ESMTP id p22GCDOl075820 for <fail2ban@mail.com>; Wed, 2 Mar 2011 11:12:13 -0500");
         assert_eq!(r.from_ip, ip("78.31.16.119"));
         assert_eq!(r.by_host.as_deref(), Some("mx03.mail.com"));
-        assert!(r.date.is_some());
+        assert!(date("from a by b; Wed, 2 Mar 2011 11:12:13 -0500").is_some());
     }
 
     #[test]

@@ -142,7 +142,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         .iter()
         .map(|r| received::parse(r))
         .collect();
-    let (message_ts, own_ts) = report_time(&path, &copy_received, envelope);
+    let (message_ts, own_ts) = report_time(&path, envelope);
     let hint = copy.headers.date.and_then(|d| d.offset());
     let reporter_host = reporter_host(&report, copy, &copy_received, carrier);
     let reporter_ip = reporter_ip(&path, &copy_received);
@@ -219,16 +219,13 @@ fn find_report(root: &Layer) -> Option<(Vec<&Layer>, Report)> {
 /// `ts` of the message: the report's `Date:`; else its earliest `Received:`
 /// date; else the `Date:` of the nearest enclosing bounce; else the envelope.
 /// The flag tells whether the time came from the report itself.
-fn report_time(
-    path: &[&Layer],
-    copy_received: &[Received],
-    envelope: Option<Unix>,
-) -> (Option<Unix>, bool) {
+fn report_time(path: &[&Layer], envelope: Option<Unix>) -> (Option<Unix>, bool) {
     let copy = path[path.len() - 1];
     let own = copy.headers.date.map(|d| d.to_utc_lenient()).or_else(|| {
-        copy_received
+        copy.headers
+            .received
             .iter()
-            .filter_map(|r| r.date.map(|d| d.to_utc_lenient()))
+            .filter_map(|r| received::date(r).map(|d| d.to_utc_lenient()))
             .min()
     });
     if own.is_some() {
@@ -253,25 +250,29 @@ fn reporter_host(
     copy_received: &[Received],
     carrier: Option<&Layer>,
 ) -> Option<String> {
-    let mut candidates: Vec<Option<String>> = vec![
-        report.host.clone(),
-        copy_received.last().and_then(|r| r.by_host.clone()),
-        copy.headers.message_id.as_deref().and_then(id_domain),
-    ];
     let bounce = carrier.unwrap_or(copy);
-    candidates.push(bounce.dsn.as_ref().and_then(|d| d.reporting_mta.clone()));
-    candidates.push(banner_host(bounce));
-    if !report::is_report(bounce) {
-        candidates.push(bounce.headers.from.as_deref().and_then(address_domain));
-    }
-    candidates.push(
-        bounce
-            .headers
-            .received
-            .last()
-            .and_then(|r| received::parse(r).by_host),
-    );
-    candidates.into_iter().flatten().next()
+    // In order of trust; each source is looked at only when those before it say nothing.
+    let sources: [&dyn Fn() -> Option<String>; 7] = [
+        &|| report.host.clone(),
+        &|| copy_received.last().and_then(|r| r.by_host.clone()),
+        &|| copy.headers.message_id.as_deref().and_then(id_domain),
+        &|| bounce.dsn.as_ref().and_then(|d| d.reporting_mta.clone()),
+        &|| banner_host(bounce),
+        &|| {
+            let own = report::is_report(bounce);
+            (!own)
+                .then(|| bounce.headers.from.as_deref().and_then(address_domain))
+                .flatten()
+        },
+        &|| {
+            bounce
+                .headers
+                .received
+                .last()
+                .and_then(|r| received::parse(r).by_host)
+        },
+    ];
+    sources.iter().find_map(|source| source())
 }
 
 /// The server's public address: walking the `Received:` headers from the
@@ -379,6 +380,15 @@ phrases!(
     ]
 );
 
+/// At most the first `n` bytes of `text`, cut at a character boundary.
+fn prefix(text: &str, n: usize) -> &str {
+    let mut end = n.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
 /// A delay warning rather than a final failure.
 fn is_delay_warning(bounce: &Layer) -> bool {
     if let Some(dsn) = &bounce.dsn {
@@ -404,5 +414,6 @@ fn is_delay_warning(bounce: &Layer) -> bool {
     {
         return true;
     }
-    bounce.texts.iter().any(|t| DELAY_TEXT.any(t))
+    // The MTA's own words come first; the copy after them need not be read.
+    bounce.texts.iter().any(|t| DELAY_TEXT.any(prefix(t, 4096)))
 }

@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// A set of phrases searched for together.
 pub struct Phrases {
@@ -14,6 +14,7 @@ impl Phrases {
     /// Builds the set; earlier phrases win where matches start at the same place.
     pub fn new(phrases: &[&str]) -> Phrases {
         let automaton = AhoCorasickBuilder::new()
+            .kind(Some(AhoCorasickKind::DFA))
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
             .build(phrases)
