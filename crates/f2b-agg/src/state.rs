@@ -1,0 +1,730 @@
+//! The state of a digest: exact counts, sets and maps from which every
+//! section is computed, built from records in one pass or merged from partials.
+//!
+//! Strings are interned to `u32` ids. What an attacker is in a report (its
+//! geography, network, service and jail) is kept as a [`Profile`] with a
+//! report count, and what a reporter is (its country) as a
+//! [`ReporterProfile`]: an address has one profile or a few, so these tables
+//! grow with the distinct keys, not with the records, and every section is a
+//! sum over them. Distinct attackers and reporters per day are sets of
+//! `(day, id)` pairs.
+//!
+//! On the hot path a report costs a few hash lookups keyed by the raw text of
+//! its fields, so that nothing is decoded or interned twice: one for the
+//! attacker and its place and network (a [`Geo`]), one for the reporter
+//! with the service and jail (the report's kind); a profile is a (geo, kind)
+//! pair.
+
+use std::collections::BTreeMap;
+
+use crate::intern::{FastMap, FastSet, Interner, NONE};
+use crate::scan::{raw_i64, raw_str, Field, Values};
+use crate::time::{parse_date, parse_month, parse_ts_cached, weekday, DateCache, Instant};
+
+/// What is known of an attacker in one or more reports: the attacker key
+/// (`ip`, else `attacker_id`) and the fields that describe it. Ids are
+/// [`NONE`] for an unknown value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Profile {
+    /// Attacker id.
+    pub attacker: u32,
+    /// `country` label.
+    pub country: u32,
+    /// `region` label.
+    pub region: u32,
+    /// `city` label.
+    pub city: u32,
+    /// `asn`.
+    pub asn: Option<i64>,
+    /// `as_name` label.
+    pub as_name: u32,
+    /// `as_country` label.
+    pub as_country: u32,
+    /// `service` label.
+    pub service: u32,
+    /// `jail` label.
+    pub jail: u32,
+}
+
+/// What is known of a reporter in one or more reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReporterProfile {
+    /// Reporter id.
+    pub reporter: u32,
+    /// `reporter_country` label.
+    pub country: u32,
+}
+
+/// An attacker and where it is (the attacker part of a [`Profile`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Geo {
+    /// Attacker id.
+    pub attacker: u32,
+    /// `country` label.
+    pub country: u32,
+    /// `region` label.
+    pub region: u32,
+    /// `city` label.
+    pub city: u32,
+    /// `asn`.
+    pub asn: Option<i64>,
+    /// `as_name` label.
+    pub as_name: u32,
+    /// `as_country` label.
+    pub as_country: u32,
+}
+
+/// Kinds (service, jail) whose report counts a [`GeoEntry`] keeps itself;
+/// an attacker seen with more kinds counts the others in a map.
+const INLINE_KINDS: usize = 6;
+
+/// The hot-path cache entry of an attacker's [`Geo`], found by the raw text
+/// of the fields it is made of. It holds what the per-record work needs
+/// without another lookup: the ids, the report counts per kind (moved to the
+/// profiles by [`State::settle`]) and the last day its attacker was added
+/// to that day's set (a repeat that day needs no set lookup; the set holds
+/// the attacker whenever this says so).
+#[derive(Clone, Copy)]
+struct GeoEntry {
+    geo: u32,
+    who: u32,
+    country: u32,
+    last_day: i32,
+    n_kinds: u32,
+    kinds: [u32; INLINE_KINDS],
+    reports: [u64; INLINE_KINDS],
+}
+
+impl GeoEntry {
+    fn new(geo: u32, who: u32, country: u32) -> GeoEntry {
+        GeoEntry {
+            geo,
+            who,
+            country,
+            last_day: i32::MIN,
+            n_kinds: 0,
+            kinds: [NONE; INLINE_KINDS],
+            reports: [0; INLINE_KINDS],
+        }
+    }
+
+    /// Counts a report of kind `kind`; returns the attacker's country label.
+    #[inline(always)]
+    fn count(
+        &mut self,
+        kind: u32,
+        when: When,
+        days: &mut FastMap<i32, Period>,
+        months: &mut FastMap<i32, Period>,
+        overflow: &mut FastMap<u64, u64>,
+    ) -> u32 {
+        see(self.who, &mut self.last_day, when, days, months, |p| {
+            &mut p.attackers
+        });
+        let n = self.n_kinds as usize;
+        match self.kinds[..n].iter().position(|&k| k == kind) {
+            Some(i) => self.reports[i] += 1,
+            None if n < INLINE_KINDS => {
+                self.kinds[n] = kind;
+                self.reports[n] = 1;
+                self.n_kinds += 1;
+            }
+            None => *overflow.entry(pack(self.geo, kind)).or_insert(0) += 1,
+        }
+        self.country
+    }
+}
+
+/// The hot-path cache entry of a reporter's profile and a kind of report
+/// (see [`GeoEntry`]).
+#[derive(Clone, Copy)]
+struct ReporterEntry {
+    profile: u32,
+    who: u32,
+    country: u32,
+    kind: u32,
+    last_day: i32,
+    reports: u64,
+}
+
+impl ReporterEntry {
+    #[inline(always)]
+    fn count(
+        &mut self,
+        when: When,
+        days: &mut FastMap<i32, Period>,
+        months: &mut FastMap<i32, Period>,
+    ) {
+        self.reports += 1;
+        see(self.who, &mut self.last_day, when, days, months, |p| {
+            &mut p.reporters
+        });
+    }
+}
+
+/// Adds `who` to the day's (or month's) set, unless `last_day` says it is
+/// there already.
+#[inline(always)]
+fn see(
+    who: u32,
+    last_day: &mut i32,
+    when: When,
+    days: &mut FastMap<i32, Period>,
+    months: &mut FastMap<i32, Period>,
+    set: fn(&mut Period) -> &mut FastSet<u32>,
+) {
+    if who == NONE {
+        return;
+    }
+    match when {
+        When::Day(day) if day != *last_day => {
+            *last_day = day;
+            set(days.entry(day).or_default()).insert(who);
+        }
+        When::Month(month) => {
+            set(months.entry(month).or_default()).insert(who);
+        }
+        _ => {}
+    }
+}
+
+/// Reports of one day (or month) with their distinct attackers and reporters.
+#[derive(Default, Debug)]
+pub struct Period {
+    /// Reports.
+    pub reports: u64,
+    /// Distinct attacker ids.
+    pub attackers: FastSet<u32>,
+    /// Distinct reporter ids.
+    pub reporters: FastSet<u32>,
+}
+
+/// Attacker keys carry their kind, so that `top_attackers` can list
+/// addresses only and an address never equals a pseudonym.
+pub const IP_PREFIX: char = 'i';
+/// Prefix of attacker keys from `attacker_id`.
+pub const ID_PREFIX: char = 'a';
+
+/// Index of "unknown" in the hour and weekday dimensions of [`State::hour_weekday`].
+pub const NO_HOUR: usize = 24;
+/// See [`NO_HOUR`].
+pub const NO_WEEKDAY: usize = 7;
+
+/// When a report happened, as far as its fields tell.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum When {
+    Day(i32),
+    Month(i32),
+    Unknown,
+}
+
+/// Every count, set and map behind the digest.
+#[derive(Default)]
+pub struct State {
+    /// Records read (reports and notices).
+    pub records: u64,
+    /// Reports (records that are not notices).
+    pub reports: u64,
+    /// Notices by `event` (records whose `event` is a string other than `ban`).
+    pub notices: BTreeMap<String, u64>,
+    /// Reports with neither a usable `ts` nor a usable `date`.
+    pub undated: u64,
+    /// The earliest `ts`, as written.
+    pub first_ts: Option<(Instant, String)>,
+    /// The latest `ts`, as written.
+    pub last_ts: Option<(Instant, String)>,
+
+    /// Attacker keys (prefixed, see [`IP_PREFIX`]).
+    pub attackers: Interner,
+    /// Reporter keys (`reporter_host`, else `reporter_ip`, else `reporter_id`).
+    pub reporters: Interner,
+    /// Every other string: countries, regions, cities, AS names, services, jails.
+    pub labels: Interner,
+
+    /// Attacker profiles, by id.
+    pub profiles: Vec<Profile>,
+    /// Reports per attacker profile.
+    pub profile_reports: Vec<u64>,
+    profile_ids: FastMap<Profile, u32>,
+
+    geos: Vec<Geo>,
+    geo_ids: FastMap<Geo, u32>,
+    geo_by_raw: FastMap<Box<[u8]>, GeoEntry>,
+    /// (service, jail) labels.
+    kinds: Vec<(u32, u32)>,
+    kind_ids: FastMap<(u32, u32), u32>,
+    /// Reports per (geo, kind), packed by [`pack`], beyond the ones a
+    /// [`GeoEntry`] keeps; moved to the profiles by [`State::settle`].
+    geo_kind_reports: FastMap<u64, u64>,
+
+    /// Reporter profiles, by id.
+    pub reporter_profiles: Vec<ReporterProfile>,
+    /// Reports per reporter profile.
+    pub reporter_profile_reports: Vec<u64>,
+    reporter_profile_ids: FastMap<ReporterProfile, u32>,
+    reporter_by_raw: FastMap<Box<[u8]>, ReporterEntry>,
+
+    /// Reports per (`country` label, `reporter_country` label), packed by [`pack`].
+    pub flows: FastMap<u64, u64>,
+
+    /// Reports dated to the day, per day number. (Sets per day rather than
+    /// one set of (day, id) pairs: the current day's sets stay in the cache.)
+    pub days: FastMap<i32, Period>,
+    /// Reports dated to the month only, per month number.
+    pub months: FastMap<i32, Period>,
+
+    /// Reports by weekday (0 = Monday; [`NO_WEEKDAY`] unknown) and UTC hour
+    /// ([`NO_HOUR`] unknown).
+    pub hour_weekday: [[u64; NO_HOUR + 1]; NO_WEEKDAY + 1],
+    /// Reports by `failures`.
+    pub failures: BTreeMap<i64, u64>,
+    failures_small: SmallCounts,
+
+    key: Vec<u8>,
+    dates: DateCache,
+}
+
+const SMALL_FAILURES: usize = 256;
+
+/// Counts of the small `failures` values, by value: an array index is
+/// cheaper than a map lookup per report.
+struct SmallCounts([u64; SMALL_FAILURES]);
+
+impl Default for SmallCounts {
+    fn default() -> Self {
+        SmallCounts([0; SMALL_FAILURES])
+    }
+}
+
+/// Packs two 32-bit values into one set key.
+#[inline(always)]
+pub fn pack(hi: u32, lo: u32) -> u64 {
+    (u64::from(hi) << 32) | u64::from(lo)
+}
+
+/// Unpacks [`pack`].
+#[inline(always)]
+pub fn unpack(k: u64) -> (u32, u32) {
+    ((k >> 32) as u32, k as u32)
+}
+
+#[inline(always)]
+fn push_raw(key: &mut Vec<u8>, raw: &[u8]) {
+    key.extend_from_slice(&(raw.len() as u32).to_le_bytes());
+    key.extend_from_slice(raw);
+}
+
+fn label(labels: &mut Interner, raw: &[u8]) -> u32 {
+    raw_str(raw).map_or(NONE, |s| labels.intern(&s))
+}
+
+impl State {
+    /// An empty state.
+    pub fn new() -> State {
+        State::default()
+    }
+
+    /// Adds one record.
+    #[inline]
+    pub fn add(&mut self, v: &Values<'_>) {
+        self.records += 1;
+        let event = v.raw(Field::Event);
+        if event.first() == Some(&b'"') && event != b"\"ban\"" {
+            if let Some(e) = raw_str(event) {
+                if e != "ban" {
+                    // A notice (start, stop...) is not a report: counted, no more.
+                    *self.notices.entry(e.into_owned()).or_insert(0) += 1;
+                    return;
+                }
+            }
+        }
+        self.add_report(v);
+    }
+
+    #[inline]
+    fn add_report(&mut self, v: &Values<'_>) {
+        self.reports += 1;
+        let (when, hour) = self.when(v);
+        let (reporter_country, kind) = self.count_reporter(v, when);
+        let attacker_country = self.count_attacker(v, when, kind);
+        *self
+            .flows
+            .entry(pack(attacker_country, reporter_country))
+            .or_insert(0) += 1;
+
+        let mut wd = NO_WEEKDAY;
+        match when {
+            When::Day(day) => {
+                wd = usize::from(weekday(day));
+                self.days.entry(day).or_default().reports += 1;
+            }
+            When::Month(month) => self.months.entry(month).or_default().reports += 1,
+            When::Unknown => self.undated += 1,
+        }
+        self.hour_weekday[wd][hour.map_or(NO_HOUR, usize::from)] += 1;
+
+        if let Some(n) = raw_i64(v.raw(Field::Failures)) {
+            match usize::try_from(n) {
+                Ok(i) if i < SMALL_FAILURES => self.failures_small.0[i] += 1,
+                _ => *self.failures.entry(n).or_insert(0) += 1,
+            }
+        }
+    }
+
+    /// The date (day, else month) and UTC hour of a report: from `ts`, else
+    /// from `date` and `hour`. Also keeps the earliest and latest `ts`.
+    #[inline]
+    fn when(&mut self, v: &Values<'_>) -> (When, Option<u8>) {
+        let ts = v.raw(Field::Ts);
+        if ts.len() > 2 && ts[0] == b'"' {
+            if let Some(t) = parse_ts_cached(&ts[1..ts.len() - 1], &mut self.dates) {
+                self.see_ts(t, &ts[1..ts.len() - 1]);
+                return (When::Day(t.day), Some(t.hour()));
+            }
+        }
+        let date = v.raw(Field::Date);
+        let when = if date.len() > 2 && date[0] == b'"' {
+            let d = &date[1..date.len() - 1];
+            match (parse_date(d), parse_month(d)) {
+                (Some(day), _) => When::Day(day),
+                (None, Some(month)) => When::Month(month),
+                _ => When::Unknown,
+            }
+        } else {
+            When::Unknown
+        };
+        let hour = raw_i64(v.raw(Field::Hour))
+            .filter(|h| (0..24).contains(h))
+            .map(|h| h as u8);
+        (when, hour)
+    }
+
+    #[inline]
+    fn see_ts(&mut self, t: Instant, text: &[u8]) {
+        // `text` came from a valid timestamp, so it is ASCII.
+        let text = std::str::from_utf8(text).unwrap_or_default();
+        self.see_first_last(t, text);
+    }
+
+    /// Keeps `t` (written as `text`) when it is earlier or later than the
+    /// ones kept; equal instants keep the smaller text, so that the result
+    /// does not depend on record order.
+    pub fn see_first_last(&mut self, t: Instant, text: &str) {
+        fn keep(slot: &mut Option<(Instant, String)>, t: Instant, text: &str, earlier: bool) {
+            let better = match slot {
+                None => true,
+                Some((k, s)) => {
+                    let by_time = if earlier { t.cmp(k) } else { (*k).cmp(&t) };
+                    // Earlier (later) first; on the same instant, the smaller text.
+                    by_time.then_with(|| text.cmp(s.as_str())).is_lt()
+                }
+            };
+            if better {
+                match slot {
+                    Some((k, s)) => {
+                        *k = t;
+                        s.clear();
+                        s.push_str(text);
+                    }
+                    None => *slot = Some((t, text.to_string())),
+                }
+            }
+        }
+        keep(&mut self.first_ts, t, text, true);
+        keep(&mut self.last_ts, t, text, false);
+    }
+
+    /// Counts a report of kind `kind` for its attacker; returns its country label.
+    #[inline]
+    fn count_attacker(&mut self, v: &Values<'_>, when: When, kind: u32) -> u32 {
+        const GEO: [Field; 8] = [
+            Field::Ip,
+            Field::AttackerId,
+            Field::Country,
+            Field::Region,
+            Field::City,
+            Field::Asn,
+            Field::AsName,
+            Field::AsCountry,
+        ];
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        for f in GEO {
+            push_raw(&mut key, v.raw(f));
+        }
+        let country = match self.geo_by_raw.get_mut(key.as_slice()) {
+            Some(e) => e.count(
+                kind,
+                when,
+                &mut self.days,
+                &mut self.months,
+                &mut self.geo_kind_reports,
+            ),
+            None => {
+                let g = Geo {
+                    attacker: self.attacker_key(v.raw(Field::Ip), v.raw(Field::AttackerId)),
+                    country: label(&mut self.labels, v.raw(Field::Country)),
+                    region: label(&mut self.labels, v.raw(Field::Region)),
+                    city: label(&mut self.labels, v.raw(Field::City)),
+                    asn: raw_i64(v.raw(Field::Asn)),
+                    as_name: label(&mut self.labels, v.raw(Field::AsName)),
+                    as_country: label(&mut self.labels, v.raw(Field::AsCountry)),
+                };
+                let next = self.geos.len() as u32;
+                let id = *self.geo_ids.entry(g).or_insert(next);
+                if id == next {
+                    self.geos.push(g);
+                }
+                let e = self
+                    .geo_by_raw
+                    .entry(key.as_slice().into())
+                    .or_insert(GeoEntry::new(id, g.attacker, g.country));
+                e.count(
+                    kind,
+                    when,
+                    &mut self.days,
+                    &mut self.months,
+                    &mut self.geo_kind_reports,
+                )
+            }
+        };
+        self.key = key;
+        country
+    }
+
+    /// Counts a report for its reporter profile; returns its country label
+    /// and the report's kind. The kind (service, jail) is looked up with the
+    /// reporter: the jail names are those of the reporting server's
+    /// configuration, so the pairs are few, and one lookup does for both.
+    #[inline]
+    fn count_reporter(&mut self, v: &Values<'_>, when: When) -> (u32, u32) {
+        const RAW: [Field; 6] = [
+            Field::ReporterHost,
+            Field::ReporterIp,
+            Field::ReporterId,
+            Field::ReporterCountry,
+            Field::Service,
+            Field::Jail,
+        ];
+        let mut key = std::mem::take(&mut self.key);
+        key.clear();
+        for f in RAW {
+            push_raw(&mut key, v.raw(f));
+        }
+        let found = match self.reporter_by_raw.get_mut(key.as_slice()) {
+            Some(e) => {
+                e.count(when, &mut self.days, &mut self.months);
+                (e.country, e.kind)
+            }
+            None => {
+                let who = [Field::ReporterHost, Field::ReporterIp, Field::ReporterId]
+                    .into_iter()
+                    .find_map(|f| raw_str(v.raw(f)))
+                    .map_or(NONE, |s| self.reporters.intern(&s));
+                let p = ReporterProfile {
+                    reporter: who,
+                    country: label(&mut self.labels, v.raw(Field::ReporterCountry)),
+                };
+                let k = (
+                    label(&mut self.labels, v.raw(Field::Service)),
+                    label(&mut self.labels, v.raw(Field::Jail)),
+                );
+                let next = self.kinds.len() as u32;
+                let kind = *self.kind_ids.entry(k).or_insert(next);
+                if kind == next {
+                    self.kinds.push(k);
+                }
+                let mut e = ReporterEntry {
+                    profile: self.reporter_profile_id(p),
+                    who,
+                    country: p.country,
+                    kind,
+                    last_day: i32::MIN,
+                    reports: 0,
+                };
+                e.count(when, &mut self.days, &mut self.months);
+                self.reporter_by_raw.insert(key.as_slice().into(), e);
+                (p.country, kind)
+            }
+        };
+        self.key = key;
+        found
+    }
+
+    fn attacker_key(&mut self, ip: &[u8], id: &[u8]) -> u32 {
+        let mut s = String::new();
+        if let Some(ip) = raw_str(ip) {
+            s.push(IP_PREFIX);
+            s.push_str(&ip);
+        } else if let Some(id) = raw_str(id) {
+            s.push(ID_PREFIX);
+            s.push_str(&id);
+        } else {
+            return NONE;
+        }
+        self.attackers.intern(&s)
+    }
+
+    /// The id of an attacker profile, adding it (with no reports) when new.
+    pub fn profile_id(&mut self, p: Profile) -> u32 {
+        let next = self.profiles.len() as u32;
+        let id = *self.profile_ids.entry(p).or_insert(next);
+        if id == next {
+            self.profiles.push(p);
+            self.profile_reports.push(0);
+        }
+        id
+    }
+
+    /// The id of a reporter profile, adding it (with no reports) when new.
+    pub fn reporter_profile_id(&mut self, p: ReporterProfile) -> u32 {
+        let next = self.reporter_profiles.len() as u32;
+        let id = *self.reporter_profile_ids.entry(p).or_insert(next);
+        if id == next {
+            self.reporter_profiles.push(p);
+            self.reporter_profile_reports.push(0);
+        }
+        id
+    }
+
+    /// Moves the counts kept on the hot path (per cache entry, per small
+    /// `failures` value) to where they are read: call before reading the
+    /// profile counts or `failures`. Settling twice changes nothing.
+    pub fn settle(&mut self) {
+        for e in self.geo_by_raw.values_mut() {
+            for i in 0..e.n_kinds as usize {
+                let n = std::mem::take(&mut e.reports[i]);
+                if n > 0 {
+                    *self
+                        .geo_kind_reports
+                        .entry(pack(e.geo, e.kinds[i]))
+                        .or_insert(0) += n;
+                }
+            }
+        }
+        let mut by_geo_kind: Vec<(u64, u64)> = self.geo_kind_reports.drain().collect();
+        // In key order, so that profile ids do not depend on hash order.
+        by_geo_kind.sort_unstable();
+        for (k, n) in by_geo_kind {
+            let (geo, kind) = unpack(k);
+            let g = self.geos[geo as usize];
+            let (service, jail) = self.kinds[kind as usize];
+            let id = self.profile_id(Profile {
+                attacker: g.attacker,
+                country: g.country,
+                region: g.region,
+                city: g.city,
+                asn: g.asn,
+                as_name: g.as_name,
+                as_country: g.as_country,
+                service,
+                jail,
+            });
+            self.profile_reports[id as usize] += n;
+        }
+        for c in self.reporter_by_raw.values_mut() {
+            self.reporter_profile_reports[c.profile as usize] += std::mem::take(&mut c.reports);
+        }
+        for (n, c) in self.failures_small.0.iter_mut().enumerate() {
+            if *c > 0 {
+                *self.failures.entry(n as i64).or_insert(0) += std::mem::take(c);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scan::values;
+
+    fn state(lines: &[&str]) -> State {
+        let mut s = State::new();
+        for l in lines {
+            s.add(&values(l.as_bytes()).unwrap());
+        }
+        s.settle();
+        s
+    }
+
+    #[test]
+    fn notices_are_counted_apart_from_reports() {
+        let s = state(&[
+            r#"{"event":"start","jail":"ssh"}"#,
+            r#"{"event":"ban","ip":"192.0.2.1"}"#,
+            r#"{"ip":"192.0.2.2","event":null}"#,
+            r#"{"event":"stop"}"#,
+            r#"{"event":"start"}"#,
+        ]);
+        assert_eq!((s.records, s.reports), (5, 2));
+        assert_eq!(s.notices.get("start"), Some(&2));
+        assert_eq!(s.notices.get("stop"), Some(&1));
+        assert_eq!(s.attackers.len(), 2);
+    }
+
+    #[test]
+    fn same_attacker_same_day_counts_once_whatever_the_order() {
+        let s = state(&[
+            r#"{"ts":"2011-07-04T10:00:00Z","ip":"192.0.2.1","reporter_host":"a"}"#,
+            r#"{"ts":"2011-07-05T10:00:00Z","ip":"192.0.2.1","reporter_host":"a"}"#,
+            r#"{"ts":"2011-07-04T11:00:00Z","ip":"192.0.2.1","reporter_host":"b"}"#,
+            r#"{"date":"2011-07-04","attacker_id":"x","reporter_id":"r"}"#,
+        ]);
+        let day = |d: &str| &s.days[&crate::time::parse_date(d.as_bytes()).unwrap()];
+        assert_eq!(day("2011-07-04").attackers.len(), 2);
+        assert_eq!(day("2011-07-05").attackers.len(), 1);
+        assert_eq!(day("2011-07-04").reporters.len(), 3);
+        assert_eq!(day("2011-07-04").reports, 3);
+        assert_eq!(s.attackers.len(), 2);
+        assert_eq!(s.first_ts.as_ref().unwrap().1, "2011-07-04T10:00:00Z");
+        assert_eq!(s.last_ts.as_ref().unwrap().1, "2011-07-05T10:00:00Z");
+    }
+
+    #[test]
+    fn first_and_last_ts_break_ties_on_the_smaller_text() {
+        for order in [[0, 1, 2], [2, 1, 0], [1, 2, 0]] {
+            let lines = [
+                r#"{"ts":"2011-07-04T12:00:00+02:00"}"#,
+                r#"{"ts":"2011-07-04T10:00:00Z"}"#,
+                r#"{"ts":"2011-07-03T10:00:00Z"}"#,
+            ];
+            let s = state(&order.map(|i| lines[i]));
+            assert_eq!(s.first_ts.as_ref().unwrap().1, "2011-07-03T10:00:00Z");
+            // 12:00+02:00 is 10:00Z: the smaller text wins.
+            assert_eq!(s.last_ts.as_ref().unwrap().1, "2011-07-04T10:00:00Z");
+        }
+        let s = state(&[
+            r#"{"ts":"2011-07-04T12:00:00+02:00"}"#,
+            r#"{"ts":"2011-07-04T10:00:00Z"}"#,
+        ]);
+        assert_eq!(s.first_ts.as_ref().unwrap().1, "2011-07-04T10:00:00Z");
+    }
+
+    #[test]
+    fn equal_raw_values_written_differently_share_a_profile() {
+        let s = state(&[
+            r#"{"ip":"192.0.2.1","country":"FR"}"#,
+            r#"{"ip":"192.0.2.1","country":"\u0046R"}"#,
+            r#"{"ip":"192.0.2.1","country":"FR","region":null}"#,
+        ]);
+        assert_eq!(s.profiles.len(), 1);
+        assert_eq!(s.profile_reports, [3]);
+        assert_eq!(s.geo_by_raw.len(), 3);
+        assert_eq!(s.geos.len(), 1);
+    }
+
+    #[test]
+    fn month_only_dates_hours_and_failures() {
+        let s = state(&[
+            r#"{"date":"2011-07","hour":5,"failures":3}"#,
+            r#"{"date":"2011-07-04","hour":25,"failures":-1}"#,
+            r#"{"date":"bad","failures":"3"}"#,
+        ]);
+        assert_eq!(s.months[&(2011 * 12 + 6)].reports, 1);
+        assert_eq!(s.days.len(), 1);
+        assert_eq!(s.undated, 1);
+        assert_eq!(s.hour_weekday[NO_WEEKDAY][5], 1);
+        assert_eq!(s.hour_weekday[0][NO_HOUR], 1);
+        assert_eq!(s.failures, BTreeMap::from([(-1, 1), (3, 1)]));
+    }
+}
