@@ -30,6 +30,40 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// Where an address can be seen from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Globally reachable.
+    Public,
+    /// A local network: RFC 1918, unique-local, link-local, shared (CGN).
+    Private,
+    /// Loopback, unspecified, documentation, benchmarking, multicast and
+    /// other reserved ranges: never a real hop between two machines.
+    Reserved,
+}
+
+/// The scope of an address.
+pub fn scope(ip: IpAddr) -> Scope {
+    if is_public(ip) {
+        return Scope::Public;
+    }
+    let private = match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            v4.is_private() || v4.is_link_local() || (a == 100 && (64..128).contains(&b))
+        }
+        IpAddr::V6(v6) => {
+            let first = v6.segments()[0];
+            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+        }
+    };
+    if private {
+        Scope::Private
+    } else {
+        Scope::Reserved
+    }
+}
+
 /// True for addresses that can name a server on the Internet: not private,
 /// loopback, link-local, shared (CGN), unspecified, broadcast, multicast, nor
 /// any other special-purpose range that RFC 6890 marks as not globally
@@ -145,6 +179,16 @@ mod tests {
         ] {
             assert!(!p(private), "{private}");
         }
+    }
+
+    #[test]
+    fn scopes() {
+        let s = |t: &str| scope(t.parse().unwrap());
+        assert_eq!(s("85.214.12.34"), Scope::Public);
+        assert_eq!(s("192.168.1.10"), Scope::Private);
+        assert_eq!(s("fd00::5"), Scope::Private);
+        assert_eq!(s("127.0.0.1"), Scope::Reserved);
+        assert_eq!(s("203.0.113.9"), Scope::Reserved);
     }
 
     #[test]

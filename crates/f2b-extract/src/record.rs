@@ -145,7 +145,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
     let (message_ts, own_ts) = report_time(&path, envelope);
     let hint = copy.headers.date.and_then(|d| d.offset());
     let reporter_host = reporter_host(&report, copy, &copy_received, carrier);
-    let reporter_ip = reporter_ip(&path, &copy_received);
+    let reporter_ip = reporter_ip(&path, &copy_received, reporter_host.as_deref());
     let own_msgid = copy.headers.message_id.is_some();
     let msgid = copy
         .headers
@@ -275,24 +275,56 @@ fn reporter_host(
     sources.iter().find_map(|source| source())
 }
 
-/// The server's public address: walking the `Received:` headers from the
-/// oldest (the copy's innermost) outwards, the first `from` address that is
-/// public — written by the first machine outside the server.
-fn reporter_ip(path: &[&Layer], copy_received: &[Received]) -> Option<IpAddr> {
-    let inner = copy_received
-        .iter()
-        .rev()
-        .filter(|r| !r.fetch)
-        .filter_map(|r| r.from_ip);
+/// The server's public address: the `from` address of the `Received:` header
+/// written by the first machine outside the server. Headers are walked from
+/// the oldest (the copy's innermost) outwards; loopback and reserved addresses
+/// (the server talking to itself, sanitised samples) and mailbox fetches are
+/// passed over. The first public address is the answer — unless a machine
+/// other than the server first saw it at a private (LAN) address: then its
+/// public address is unknown, and a later hop's address would be the relay's.
+fn reporter_ip(
+    path: &[&Layer],
+    copy_received: &[Received],
+    reporter_host: Option<&str>,
+) -> Option<IpAddr> {
+    // The names the server goes by: the reporter host and its own MTA's name.
+    let own_mta = copy_received.last().and_then(|r| r.by_host.as_deref());
+    let is_server = |by: Option<&str>| {
+        by.is_some_and(|by| {
+            [reporter_host, own_mta]
+                .into_iter()
+                .flatten()
+                .any(|name| same_host(by, name))
+        })
+    };
     let outer = path
         .iter()
         .rev()
         .skip(1)
         .flat_map(|l| l.headers.received.iter().rev())
-        .map(|r| received::parse(r))
-        .filter(|r| !r.fetch)
-        .filter_map(|r| r.from_ip);
-    inner.chain(outer).find(|ip| net::is_public(*ip))
+        .map(|r| received::parse(r));
+    let mut hops = copy_received
+        .iter()
+        .rev()
+        .cloned()
+        .chain(outer)
+        .filter(|r| !r.fetch);
+    hops.find_map(|hop| {
+        let ip = hop.from_ip?;
+        match net::scope(ip) {
+            net::Scope::Public => Some(Some(ip)),
+            net::Scope::Private if !is_server(hop.by_host.as_deref()) => Some(None),
+            net::Scope::Private | net::Scope::Reserved => None,
+        }
+    })
+    .flatten()
+}
+
+/// Two names of one machine: equal, or one is the other's unqualified form
+/// (`voyager` and `voyager.example.de`).
+fn same_host(a: &str, b: &str) -> bool {
+    let first = |h: &str| h.split('.').next().unwrap_or(h).to_ascii_lowercase();
+    a.eq_ignore_ascii_case(b) || ((!a.contains('.') || !b.contains('.')) && first(a) == first(b))
 }
 
 /// The domain of a Message-Id such as `<2011...@web1.example.org>`.
