@@ -1,0 +1,259 @@
+//! Addresses and route prefixes: fast parsing from bytes, validation, display.
+
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use serde::{Serialize, Serializer};
+
+/// A route prefix: a network address with no host bits set, and its length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Prefix {
+    addr: IpAddr,
+    len: u8,
+}
+
+impl Prefix {
+    /// The prefix `addr/len`. Fails when `len` is longer than the address or
+    /// `addr` has bits set beyond `len` (a table entry must be a network).
+    pub fn new(addr: IpAddr, len: u8) -> Result<Prefix, String> {
+        let max = max_len(addr);
+        if len > max {
+            return Err(format!("prefix length {len} is longer than {max}"));
+        }
+        if mask(addr, len) != addr {
+            return Err(format!("{addr}/{len} has host bits set"));
+        }
+        Ok(Prefix { addr, len })
+    }
+
+    /// The prefix of length `len` that contains `addr` (host bits cleared);
+    /// `len` is clamped to the address length.
+    pub fn containing(addr: IpAddr, len: u8) -> Prefix {
+        let len = len.min(max_len(addr));
+        Prefix {
+            addr: mask(addr, len),
+            len,
+        }
+    }
+
+    /// The network address.
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The prefix length in bits.
+    pub fn prefix_len(&self) -> u8 {
+        self.len
+    }
+
+    /// True for the zero-length prefix (`0.0.0.0/0` or `::/0`).
+    pub fn is_default(&self) -> bool {
+        self.len == 0
+    }
+
+    /// True when `ip` (of the same family) lies inside this prefix.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        max_len(ip) == max_len(self.addr) && mask(ip, self.len) == self.addr
+    }
+}
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.addr {
+            // By hand: this runs for every new address of a run.
+            IpAddr::V4(a) => {
+                let mut buf = [0u8; 18];
+                let mut n = 0;
+                for (i, octet) in a.octets().into_iter().chain([self.len]).enumerate() {
+                    if i > 0 {
+                        buf[n] = if i == 4 { b'/' } else { b'.' };
+                        n += 1;
+                    }
+                    n += write_decimal(octet, &mut buf[n..]);
+                }
+                f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
+            }
+            IpAddr::V6(a) => write!(f, "{a}/{}", self.len),
+        }
+    }
+}
+
+/// Writes `v` in decimal at the start of `out` (at least 3 bytes long);
+/// returns the number of digits.
+fn write_decimal(v: u8, out: &mut [u8]) -> usize {
+    let digits = [v / 100, v / 10 % 10, v % 10];
+    let skip = if v >= 100 {
+        0
+    } else if v >= 10 {
+        1
+    } else {
+        2
+    };
+    for (slot, d) in out.iter_mut().zip(&digits[skip..]) {
+        *slot = b'0' + d;
+    }
+    3 - skip
+}
+
+impl Serialize for Prefix {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// 32 for IPv4, 128 for IPv6.
+pub fn max_len(addr: IpAddr) -> u8 {
+    match addr {
+        IpAddr::V4(_) => 32,
+        IpAddr::V6(_) => 128,
+    }
+}
+
+/// `addr` with every bit beyond the first `len` cleared.
+pub fn mask(addr: IpAddr, len: u8) -> IpAddr {
+    match addr {
+        IpAddr::V4(a) => {
+            let bits = a.to_bits();
+            let m = u32::MAX
+                .checked_shl(32 - u32::from(len.min(32)))
+                .unwrap_or(0);
+            IpAddr::V4(Ipv4Addr::from_bits(bits & m))
+        }
+        IpAddr::V6(a) => {
+            let bits = a.to_bits();
+            let m = u128::MAX
+                .checked_shl(128 - u32::from(len.min(128)))
+                .unwrap_or(0);
+            IpAddr::V6(Ipv6Addr::from_bits(bits & m))
+        }
+    }
+}
+
+/// Parses a dotted-quad IPv4 address from bytes without allocating.
+///
+/// Strict like the standard library: four decimal octets of at most three
+/// digits, each ≤ 255, no leading zeros, nothing else.
+pub fn parse_ipv4(bytes: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut i = 0;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if bytes.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
+        }
+        let start = i;
+        let mut value: u32 = 0;
+        while let Some(&b) = bytes.get(i) {
+            if !b.is_ascii_digit() || i - start == 3 {
+                break;
+            }
+            value = value * 10 + u32::from(b - b'0');
+            i += 1;
+        }
+        let digits = i - start;
+        if digits == 0 || (digits > 1 && bytes[start] == b'0') {
+            return None;
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    if i != bytes.len() {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
+}
+
+/// Parses an IPv4 or IPv6 address from bytes. IPv6 goes through the standard
+/// parser (no allocation either).
+pub fn parse_ip(bytes: &[u8]) -> Option<IpAddr> {
+    if bytes.contains(&b':') {
+        let text = std::str::from_utf8(bytes).ok()?;
+        text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
+    } else {
+        parse_ipv4(bytes).map(IpAddr::V4)
+    }
+}
+
+/// The address as it is looked up: an IPv4-mapped IPv6 address
+/// (`::ffff:a.b.c.d`) becomes the IPv4 address it carries.
+pub fn canonical(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => ip,
+        },
+        v4 => v4,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_parser_agrees_with_std_on_tricky_inputs() {
+        for text in [
+            "1.2.3.4",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.",
+            "1..3.4",
+            "1.2.3.4 ",
+            "1.2.3.1000",
+            "",
+            "a.b.c.d",
+            "1.2.3.-4",
+            "1.2.3.0004",
+        ] {
+            assert_eq!(
+                parse_ipv4(text.as_bytes()),
+                text.parse::<Ipv4Addr>().ok(),
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn prefixes_reject_host_bits_and_overlong_lengths() {
+        let a = |s: &str| s.parse::<IpAddr>().unwrap();
+        assert!(Prefix::new(a("10.0.0.0"), 8).is_ok());
+        assert!(Prefix::new(a("10.0.0.1"), 8).is_err());
+        assert!(Prefix::new(a("10.0.0.0"), 33).is_err());
+        assert!(Prefix::new(a("::"), 0).is_ok());
+        assert!(Prefix::new(a("2001:db8::"), 129).is_err());
+        assert_eq!(
+            Prefix::new(a("2001:db8::"), 32).unwrap().to_string(),
+            "2001:db8::/32"
+        );
+        assert_eq!(
+            Prefix::containing(a("192.0.2.77"), 24).to_string(),
+            "192.0.2.0/24"
+        );
+        assert_eq!(
+            Prefix::new(a("255.100.10.0"), 23).unwrap().to_string(),
+            "255.100.10.0/23"
+        );
+        assert_eq!(
+            Prefix::new(a("0.0.0.0"), 0).unwrap().to_string(),
+            "0.0.0.0/0"
+        );
+        assert_eq!(
+            Prefix::new(a("1.2.3.4"), 32).unwrap().to_string(),
+            "1.2.3.4/32"
+        );
+        assert!(Prefix::containing(a("192.0.2.77"), 24).contains(a("192.0.2.1")));
+        assert!(!Prefix::containing(a("192.0.2.77"), 24).contains(a("::1")));
+    }
+
+    #[test]
+    fn mapped_ipv6_becomes_ipv4() {
+        let ip: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(canonical(ip), "192.0.2.1".parse::<IpAddr>().unwrap());
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(canonical(v6), v6);
+    }
+}
