@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    f2b_core::cli::main(f2b_report::run)
+}
