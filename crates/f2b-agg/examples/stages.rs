@@ -24,14 +24,14 @@ fn main() {
     let lines = || data.split(|&b| b == b'\n').filter(|l| !l.is_empty());
     let (t1, _) = best(3, || lines().map(|l| l.len()).sum());
     let (t2, _) = best(3, || {
-        let mut sc = f2b_agg::scan::Scanner::default();
-        lines().filter_map(|l| sc.values(l).ok()).count()
+        lines()
+            .filter_map(|l| f2b_agg::fields::values(l).ok())
+            .count()
     });
     let (t3, _) = best(3, || {
-        let mut sc = f2b_agg::scan::Scanner::default();
         let mut st = f2b_agg::state::State::new();
         for l in lines() {
-            if let Ok(v) = sc.values(l) {
+            if let Ok(v) = f2b_agg::fields::values(l) {
                 st.add(&v);
             }
         }

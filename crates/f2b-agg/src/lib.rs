@@ -1,9 +1,8 @@
 //! f2b-agg: the digest behind the f2b charts, in one pass over full or
 //! anonymized records, and mergeable across shards.
 //!
-//! - [`scan`] reads the few fields the digest needs from each line, on a fast
-//!   path that accepts only what [`f2b_core::Record::parse`] accepts;
-//! - [`records`] is the record loop around it (bad lines as in every stage);
+//! - [`fields`] picks the few fields the digest needs out of each record, read
+//!   by the shared record loop ([`f2b_core::cli::for_each_record`]);
 //! - [`state`] is the digest's exact state: interned keys, attacker and
 //!   reporter profiles with report counts, per-day sets;
 //! - [`partial`] writes a state as a partial and merges partials back;
@@ -13,11 +12,10 @@
 //! The digest format is described in `docs/digest.md`.
 
 pub mod digest;
+pub mod fields;
 pub mod group;
 pub mod intern;
 pub mod partial;
-pub mod records;
-pub mod scan;
 pub mod state;
 pub mod time;
 
@@ -25,13 +23,14 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Parser;
-use f2b_core::cli::{NdjsonArgs, OutputArgs, Summary};
+use f2b_core::cli::{for_each_record, NdjsonArgs, OutputArgs, Summary};
 use f2b_core::input::{paths_or_stdin, Input};
 use f2b_core::output::RecordWriter;
 use f2b_core::progress::Progress;
 use f2b_core::{Error, Result};
 
 use crate::digest::Options;
+use crate::fields::Values;
 use crate::group::Format;
 use crate::partial::Partial;
 use crate::state::State;
@@ -147,7 +146,10 @@ pub fn run(args: Args) -> Result<()> {
             .count(state.reports, "reports")
             .count(state.notices.values().sum(), "notices");
     } else {
-        let stats = records::for_each_values(&args.input, &mut progress, |v| state.add(v))?;
+        let stats = for_each_record(&args.input, &mut progress, |record| {
+            state.add(&Values::from_record(record));
+            Ok(())
+        })?;
         summary
             .count(stats.records, "records in")
             .count(state.reports, "reports")

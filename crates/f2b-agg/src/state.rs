@@ -17,8 +17,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::fields::{raw_i64, raw_str, Field, Values};
 use crate::intern::{FastMap, FastSet, Interner, NONE};
-use crate::scan::{raw_i64, raw_str, Field, Values};
 use crate::time::{parse_date, parse_month, parse_ts_cached, weekday, DateCache, Instant};
 
 /// What is known of an attacker in one or more reports: the attacker key
@@ -636,7 +636,7 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scan::values;
+    use crate::fields::values;
 
     fn state(lines: &[&str]) -> State {
         let mut s = State::new();

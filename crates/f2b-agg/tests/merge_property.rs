@@ -2,8 +2,8 @@
 //! partials gives exactly the digest (and the partial) of one run.
 
 use f2b_agg::digest::Options;
+use f2b_agg::fields::values;
 use f2b_agg::partial::Partial;
-use f2b_agg::scan::values;
 use f2b_agg::state::State;
 use proptest::prelude::*;
 use serde_json::{json, Map, Value};

@@ -10,8 +10,8 @@
 //! message id, path, log line or whois text can reach the output.
 //! [`kanon`] generalises rare combinations of the quasi-identifiers.
 //!
-//! The order of a run: read every record ([`read`], the core record loop with
-//! a fast [`scan`]ner in front) → release its allow-listed values ([`release`])
+//! The order of a run: read every record (the core record loop,
+//! [`f2b_core::cli::for_each_record`]) → release its allow-listed values ([`release`])
 //! → write them at once ([`write`]), or with `--k` keep their ids, plan the
 //! generalisation and write everything at the end ([`kanon`]).
 
@@ -21,9 +21,7 @@ pub mod columns;
 pub mod jails;
 pub mod kanon;
 pub mod pseudonym;
-pub mod read;
 pub mod release;
-pub mod scan;
 pub mod validate;
 pub mod write;
 
@@ -31,7 +29,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
-use f2b_core::cli::{LoopStats, NdjsonArgs, OutputArgs, Summary};
+use f2b_core::cli::{for_each_record, LoopStats, NdjsonArgs, OutputArgs, Summary};
 use f2b_core::output::RecordWriter;
 use f2b_core::progress::Progress;
 use f2b_core::{Error, Record, Result};
@@ -247,8 +245,8 @@ pub fn run(args: Args) -> Result<()> {
     let mut out = RecordWriter::create(args.output.output.as_deref())?;
     let mut progress = Progress::new("records", args.output.quiet);
     anonymizer.start(&mut out)?;
-    let stats = read::for_each_record_fields(&args.input, &mut progress, |fields| {
-        anonymizer.push_fields(fields, &mut out)
+    let stats = for_each_record(&args.input, &mut progress, |record| {
+        anonymizer.push(record, &mut out)
     })?;
     let report = anonymizer.finish(&mut out)?;
     out.finish()?;

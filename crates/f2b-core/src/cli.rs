@@ -12,7 +12,7 @@ use crate::error::{Error, Kind, Result};
 use crate::input::{paths_or_stdin, Input, Line};
 use crate::output::Rejects;
 use crate::progress::Progress;
-use crate::record::Record;
+use crate::record::{recycle, FieldVec, Record};
 
 /// Output options of every binary.
 #[derive(Args, Debug, Clone, Default)]
@@ -155,6 +155,8 @@ pub fn for_each_record(
 ) -> Result<LoopStats> {
     let mut stats = LoopStats::default();
     let mut rejects = Rejects::create(args.rejects.as_ref())?;
+    // One allocation for the fields of every record.
+    let mut spare: FieldVec<'static> = Vec::with_capacity(32);
     for path in paths_or_stdin(&args.files) {
         let mut lines = Input::open(&path)?.lines();
         let name = lines.name().to_string();
@@ -167,15 +169,18 @@ pub fn for_each_record(
                     stats.blank += 1;
                     continue;
                 }
-                Some(Line::Text(t)) => match Record::parse(t) {
-                    Ok(record) => {
-                        stats.records += 1;
-                        progress.tick();
-                        each(&record)?;
-                        continue;
+                Some(Line::Text(t)) => {
+                    match Record::parse_in(t, recycle(std::mem::take(&mut spare))) {
+                        Ok(record) => {
+                            stats.records += 1;
+                            progress.tick();
+                            each(&record)?;
+                            spare = record.into_spare();
+                            continue;
+                        }
+                        Err(reason) => (Some(t), reason),
                     }
-                    Err(reason) => (Some(t), reason),
-                },
+                }
                 Some(Line::TooLong { len }) => (None, format!("line of {len} bytes is too long")),
             };
             if !args.skip_bad {

@@ -80,12 +80,20 @@ pub enum Line<'a> {
     },
 }
 
+/// A line without its `\n` or `\r\n`.
+fn trim_line_end(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
 /// Reads lines with their numbers and byte offsets, never buffering more than
 /// [`MAX_LINE`] bytes of one line.
 pub struct LineReader {
     name: String,
     reader: Box<dyn BufRead + Send>,
     buf: Vec<u8>,
+    /// Bytes of the line last returned in place, consumed at the next call.
+    pending: usize,
     line_no: u64,
     offset: u64,
     line_start: u64,
@@ -99,6 +107,7 @@ impl LineReader {
             name,
             reader,
             buf: Vec::with_capacity(4096),
+            pending: 0,
             line_no: 0,
             offset: 0,
             line_start: 0,
@@ -129,8 +138,30 @@ impl LineReader {
 
     /// The next line, or `None` at the end of the input.
     pub fn next_line(&mut self) -> Result<Option<Line<'_>>> {
+        self.reader.consume(std::mem::take(&mut self.pending));
         self.buf.clear();
         self.line_start = self.offset;
+        // The common case: the whole line is in the read buffer, and is handed
+        // out in place (consumed at the next call), without a copy.
+        let whole = loop {
+            match self.reader.fill_buf() {
+                Ok(chunk) => break memchr::memchr(b'\n', chunk).map(|i| i + 1),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.read_error(e)),
+            }
+        };
+        if let Some(take) = whole.filter(|&take| take <= self.max_line) {
+            // The buffer is filled, so this only hands it out again.
+            let chunk = match self.reader.fill_buf() {
+                Ok(chunk) => chunk,
+                Err(e) => return Err(read_error(&self.name, self.line_no, self.offset, e)),
+            };
+            self.pending = take;
+            self.offset += take as u64;
+            self.line_no += 1;
+            let line = trim_line_end(chunk.get(..take).unwrap_or_default());
+            return Ok(Some(Line::Text(line)));
+        }
         let mut too_long = false;
         let mut skipped: u64 = 0;
         loop {
@@ -166,32 +197,25 @@ impl LineReader {
         if too_long {
             return Ok(Some(Line::TooLong { len: skipped }));
         }
-        let mut line = &self.buf[..];
-        if let Some(rest) = line.strip_suffix(b"\n") {
-            line = rest;
-        }
-        if let Some(rest) = line.strip_suffix(b"\r") {
-            line = rest;
-        }
-        Ok(Some(Line::Text(line)))
+        Ok(Some(Line::Text(trim_line_end(&self.buf))))
     }
 
     fn read_error(&self, e: io::Error) -> Error {
-        let what = if e.kind() == io::ErrorKind::UnexpectedEof {
-            "truncated or corrupt compressed data"
-        } else {
-            "read error"
-        };
-        Error::io(
-            format!(
-                "{}: line {}, byte {}: {what}",
-                self.name,
-                self.line_no + 1,
-                self.offset
-            ),
-            e,
-        )
+        read_error(&self.name, self.line_no, self.offset, e)
     }
+}
+
+/// The error of a failed read after line `line_no`, at byte `offset`.
+fn read_error(name: &str, line_no: u64, offset: u64, e: io::Error) -> Error {
+    let what = if e.kind() == io::ErrorKind::UnexpectedEof {
+        "truncated or corrupt compressed data"
+    } else {
+        "read error"
+    };
+    Error::io(
+        format!("{name}: line {}, byte {offset}: {what}", line_no + 1),
+        e,
+    )
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //!   with their numbers and a bounded length;
 //! - [`record`]: a validated NDJSON record that keeps every field byte for byte,
 //!   and the patch a stage applies to it;
+//! - [`scan`]: the fast, strict scanner behind [`Record::parse`];
 //! - [`output`]: buffered output where a record is written whole or not at all;
 //! - [`error`]: the error type with its exit code (SPEC §2: 0, 1, 2);
 //! - [`cli`]: common options, the one error funnel of every binary, the summary
@@ -20,6 +21,7 @@ pub mod input;
 pub mod output;
 pub mod progress;
 pub mod record;
+pub mod scan;
 
 pub use error::{Error, Result};
-pub use record::{Patch, Record};
+pub use record::{Keys, Patch, Raw, Record};

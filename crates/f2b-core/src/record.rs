@@ -5,19 +5,147 @@
 //! fields it needs, collects its own fields in a [`Patch`] and writes the record
 //! back with [`Record::write_patched`]: every other field is copied byte for
 //! byte, in order, and the stage's fields are replaced in place or appended.
+//!
+//! Parsing takes the fast path of [`crate::scan`] for the common plain line
+//! and falls back to serde_json for everything else, with the same result.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::ops::Range;
+use std::ops::{Deref, Range};
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+/// The raw JSON text of a value, exactly as the line has it: a string with its
+/// quotes and escapes, a number as written, `null`, a nested array or object.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Raw<'a>(&'a str);
+
+impl<'a> Raw<'a> {
+    /// Wraps raw JSON text; the caller vouches that it is one valid value.
+    pub(crate) fn new(text: &'a str) -> Raw<'a> {
+        Raw(text)
+    }
+
+    /// The raw JSON text.
+    #[inline]
+    pub fn get(&self) -> &'a str {
+        self.0
+    }
+
+    /// The raw JSON text as bytes.
+    #[inline]
+    pub fn as_bytes(&self) -> &'a [u8] {
+        self.0.as_bytes()
+    }
+}
+
+impl Deref for Raw<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl fmt::Debug for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl fmt::Display for Raw<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+/// The fields of a record: keys (borrowed unless escaped) and raw values.
+pub(crate) type FieldVec<'a> = Vec<(Cow<'a, str>, Raw<'a>)>;
+
+/// An empty vector of another lifetime on the same allocation (collecting
+/// into a vector of the same layout reuses the source's buffer).
+pub(crate) fn recycle<'b>(mut fields: FieldVec<'_>) -> FieldVec<'b> {
+    fields.clear();
+    // `filter_map` because the item type changes (its lifetime); there are
+    // no items.
+    #[allow(clippy::unnecessary_filter_map)]
+    fields.into_iter().filter_map(|_| None).collect()
+}
+
 /// One NDJSON record: the line it came from and its top-level fields in order.
 pub struct Record<'a> {
     line: &'a [u8],
-    fields: Vec<(Cow<'a, str>, &'a RawValue)>,
+    fields: Vec<(Cow<'a, str>, Raw<'a>)>,
+}
+
+/// A fixed list of keys, prepared for [`Record::pick`]: a stage that reads the
+/// same fields of every record builds one once.
+#[derive(Debug, Clone)]
+pub struct Keys {
+    names: Vec<Box<str>>,
+    /// By [`Keys::slot`] of a key: `EMPTY` (no key has that slot), the
+    /// index of the one key that has it, or `SHARED` (search `names`).
+    table: Box<[u8; 256]>,
+}
+
+impl Keys {
+    const EMPTY: u8 = u8::MAX;
+    const SHARED: u8 = u8::MAX - 1;
+
+    /// The keys `names`, in this order. A key given twice is picked into its
+    /// first slot only.
+    pub fn new(names: &[&str]) -> Keys {
+        let mut table = Box::new([Keys::EMPTY; 256]);
+        for (i, name) in names.iter().enumerate() {
+            let slot = &mut table[Keys::slot(name)];
+            *slot = match (*slot, u8::try_from(i)) {
+                (Keys::SHARED, _) => Keys::SHARED,
+                (Keys::EMPTY, Ok(i)) if i < Keys::SHARED => i,
+                (s, _) if names.get(usize::from(s)) == Some(name) => s,
+                _ => Keys::SHARED,
+            };
+        }
+        Keys {
+            names: names.iter().map(|n| Box::from(*n)).collect(),
+            table,
+        }
+    }
+
+    /// Spreads keys by length and first and last byte, which tell most
+    /// field names apart.
+    #[inline(always)]
+    fn slot(key: &str) -> usize {
+        let b = key.as_bytes();
+        let (first, last) = (b.first().map_or(0, |&x| x), b.last().map_or(0, |&x| x));
+        let x = (b.len() as u32).wrapping_mul(0x9e37)
+            ^ u32::from(first).wrapping_mul(0x85eb)
+            ^ u32::from(last).wrapping_mul(0xc2b3);
+        ((x ^ (x >> 8)) & 0xff) as usize
+    }
+
+    /// Number of keys.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// True when there are no keys.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// The index of `key` in the list, if it is one of the keys.
+    #[inline]
+    pub fn find(&self, key: &str) -> Option<usize> {
+        match self.table[Keys::slot(key)] {
+            Keys::EMPTY => None,
+            Keys::SHARED => self.names.iter().position(|n| **n == *key),
+            i => {
+                let i = usize::from(i);
+                (self.names.get(i).is_some_and(|n| **n == *key)).then_some(i)
+            }
+        }
+    }
 }
 
 impl<'a> Record<'a> {
@@ -25,13 +153,47 @@ impl<'a> Record<'a> {
     /// an error whose text says why; duplicate keys are an error too, since a
     /// later stage could not tell which one is meant.
     pub fn parse(line: &'a [u8]) -> Result<Record<'a>, String> {
+        Self::parse_in(line, Vec::with_capacity(32))
+    }
+
+    /// [`Record::parse`] into `fields` (empty), so that a loop can reuse one
+    /// allocation: see [`Record::into_spare`].
+    pub(crate) fn parse_in(line: &'a [u8], mut fields: FieldVec<'a>) -> Result<Record<'a>, String> {
+        let text = std::str::from_utf8(line).ok();
+        if let Some(text) = text {
+            if crate::scan::fields(text, &mut fields) {
+                return Ok(Record { line, fields });
+            }
+        }
+        Self::parse_with(line, text)
+    }
+
+    /// The allocation of the fields, emptied, for [`Record::parse_in`].
+    pub(crate) fn into_spare<'b>(self) -> FieldVec<'b> {
+        recycle(self.fields)
+    }
+
+    /// Parses one line with serde_json alone, as [`Record::parse`] does for
+    /// the lines its fast scanner leaves alone: the reference the fast path
+    /// is tested against. Same result as [`Record::parse`], only slower.
+    pub fn parse_reference(line: &'a [u8]) -> Result<Record<'a>, String> {
+        Self::parse_with(line, std::str::from_utf8(line).ok())
+    }
+
+    /// The serde_json parse; `text` is the line when it is UTF-8, so that
+    /// serde_json need not check the strings again.
+    fn parse_with(line: &'a [u8], text: Option<&'a str>) -> Result<Record<'a>, String> {
         let first = line.iter().find(|b| !b.is_ascii_whitespace());
         match first {
             Some(b'{') => {}
             Some(_) => return Err("not a JSON object".into()),
             None => return Err("empty line".into()),
         }
-        let Fields(fields) = serde_json::from_slice(line).map_err(|e| {
+        let parsed = match text {
+            Some(text) => serde_json::from_str(text),
+            None => serde_json::from_slice(line),
+        };
+        let Fields(fields) = parsed.map_err(|e| {
             let msg = e.to_string();
             // serde_json reports "line 1 column N"; the column is what helps.
             match msg.rfind(" at line 1 column ") {
@@ -53,27 +215,56 @@ impl<'a> Record<'a> {
     }
 
     /// The top-level fields in order, with their raw JSON values.
-    pub fn fields(&self) -> &[(Cow<'a, str>, &'a RawValue)] {
+    pub fn fields(&self) -> &[(Cow<'a, str>, Raw<'a>)] {
         &self.fields
     }
 
     /// The raw JSON value of `key`, if present.
-    pub fn raw(&self, key: &str) -> Option<&'a RawValue> {
+    pub fn raw(&self, key: &str) -> Option<Raw<'a>> {
         self.fields.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    /// The raw values of `keys` in one pass over the fields: `out[i]` becomes
+    /// the value of the `i`-th key, or `None` when the record does not have
+    /// it. `out` should have [`Keys::len`] slots; extra keys are not picked.
+    pub fn pick(&self, keys: &Keys, out: &mut [Option<Raw<'a>>]) {
+        out.fill(None);
+        let mut left = keys.len().min(out.len());
+        for (key, value) in &self.fields {
+            if left == 0 {
+                break;
+            }
+            if let Some(slot) = keys.find(key).and_then(|i| out.get_mut(i)) {
+                if slot.is_none() {
+                    left -= 1;
+                }
+                *slot = Some(*value);
+            }
+        }
     }
 
     /// The string value of `key`; `None` when absent, null or not a string.
     pub fn str(&self, key: &str) -> Option<Cow<'a, str>> {
-        let raw = self.raw(key)?;
-        if !raw.get().starts_with('"') {
-            return None;
+        let raw = self.raw(key)?.get();
+        let inner = raw.strip_prefix('"')?;
+        match inner.strip_suffix('"') {
+            // A valid string without escapes is its own text.
+            Some(text) if !text.contains('\\') => Some(Cow::Borrowed(text)),
+            _ => serde_json::from_str::<Cow<'a, str>>(raw).ok(),
         }
-        serde_json::from_str::<Cow<'a, str>>(raw.get()).ok()
     }
 
     /// The integer value of `key`; `None` when absent, null or not an integer.
     pub fn i64(&self, key: &str) -> Option<i64> {
-        serde_json::from_str::<i64>(self.raw(key)?.get()).ok()
+        let raw = self.raw(key)?.get();
+        let digits = raw.strip_prefix('-').unwrap_or(raw);
+        let plain = matches!(digits.as_bytes(), [b'1'..=b'9', rest @ ..] if rest.iter().all(u8::is_ascii_digit))
+            || raw == "0";
+        if plain {
+            // What serde_json gives for these, overflow included (None).
+            return raw.parse().ok();
+        }
+        serde_json::from_str::<i64>(raw).ok()
     }
 
     /// Deserializes the value of `key`; `None` when absent or null.
@@ -94,8 +285,11 @@ impl<'a> Record<'a> {
     /// appended in patch order. With nothing to replace the line itself is
     /// copied and the new fields are spliced in before its closing brace.
     pub fn write_patched(&self, patch: &Patch, out: &mut Vec<u8>) {
-        let replaces =
-            !patch.is_empty() && self.fields.iter().any(|(k, _)| patch.find(k).is_some());
+        let replaces = !patch.is_empty()
+            && self
+                .fields
+                .iter()
+                .any(|(k, _)| patch.may_have(k) && patch.find(k).is_some());
         if !replaces {
             let end = self
                 .line
@@ -116,7 +310,7 @@ impl<'a> Record<'a> {
         let mut first = true;
         let mut used = vec![false; patch.len()];
         for (key, value) in &self.fields {
-            if let Some(i) = patch.find(key) {
+            if let Some(i) = patch.may_have(key).then(|| patch.find(key)).flatten() {
                 patch.write_entry(i, first, out);
                 used[i] = true;
             } else {
@@ -124,7 +318,7 @@ impl<'a> Record<'a> {
                     out.push(b',');
                 }
                 write_key(key, out);
-                out.extend_from_slice(value.get().as_bytes());
+                out.extend_from_slice(value.as_bytes());
             }
             first = false;
         }
@@ -139,6 +333,13 @@ impl<'a> Record<'a> {
 }
 
 fn write_key(key: &str, out: &mut Vec<u8>) {
+    if key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        // Nothing to escape: the common case, without the escaper.
+        out.push(b'"');
+        out.extend_from_slice(key.as_bytes());
+        out.extend_from_slice(b"\":");
+        return;
+    }
     // Serializing a str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, key);
     out.push(b':');
@@ -153,6 +354,8 @@ pub struct Patch {
     keys: String,
     values: Vec<u8>,
     entries: Vec<(Range<usize>, Range<usize>)>,
+    /// Bit `n` is set when a key of length `n` is set (bit 63: 63 or more).
+    lengths: u64,
 }
 
 impl Patch {
@@ -166,6 +369,7 @@ impl Patch {
         self.keys.clear();
         self.values.clear();
         self.entries.clear();
+        self.lengths = 0;
     }
 
     /// Number of fields set.
@@ -192,6 +396,7 @@ impl Patch {
         }
         self.entries
             .push((k0..self.keys.len(), v0..self.values.len()));
+        self.lengths |= length_bit(key);
     }
 
     /// Sets `key` to `null`.
@@ -211,6 +416,12 @@ impl Patch {
         &self.keys[self.entries[i].0.clone()]
     }
 
+    /// False when no key set has the length of `key`, so `find` would fail.
+    #[inline]
+    fn may_have(&self, key: &str) -> bool {
+        self.lengths & length_bit(key) != 0
+    }
+
     fn find(&self, key: &str) -> Option<usize> {
         (0..self.entries.len()).find(|&i| self.key(i) == key)
     }
@@ -224,8 +435,13 @@ impl Patch {
     }
 }
 
+#[inline]
+fn length_bit(key: &str) -> u64 {
+    1u64 << key.len().min(63)
+}
+
 /// The top-level entries of a JSON object, in order, values kept raw.
-struct Fields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+struct Fields<'a>(Vec<(Cow<'a, str>, Raw<'a>)>);
 
 impl<'de> Deserialize<'de> for Fields<'de> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -239,7 +455,7 @@ impl<'de> Deserialize<'de> for Fields<'de> {
                 let mut fields = Vec::with_capacity(map.size_hint().unwrap_or(16));
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     let value: &'de RawValue = map.next_value()?;
-                    fields.push((key.0, value));
+                    fields.push((key.0, Raw(value.get())));
                 }
                 Ok(Fields(fields))
             }
@@ -346,5 +562,81 @@ mod tests {
     fn escaped_keys_are_matched_by_their_value() {
         let r = Record::parse(br#"{"\u0069p":"192.0.2.1"}"#).unwrap();
         assert_eq!(r.str("ip").as_deref(), Some("192.0.2.1"));
+    }
+
+    #[test]
+    fn typed_access_agrees_with_serde_json() {
+        for raw in [
+            "0",
+            "-0",
+            "7",
+            "-7",
+            "1.0",
+            "1e3",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            r#""5""#,
+            r#""a\"b""#,
+            r#""\u00e9""#,
+            r#""""#,
+            "null",
+            "[1]",
+        ] {
+            let line = format!("{{\"v\":{raw}}}");
+            let r = Record::parse(line.as_bytes()).unwrap();
+            assert_eq!(r.i64("v"), serde_json::from_str::<i64>(raw).ok(), "{raw}");
+            let s = serde_json::from_str::<String>(raw).ok();
+            assert_eq!(r.str("v").map(Cow::into_owned), s, "{raw}");
+        }
+    }
+
+    #[test]
+    fn picked_keys_land_in_their_slots() {
+        let keys = Keys::new(&[
+            "ip",
+            "country",
+            "missing",
+            "a_rather_long_key_of_more_than_63_bytes_to_check_the_last_bucket",
+        ]);
+        let r = Record::parse(
+            br#"{"country":"FR","x":1,"ip":"192.0.2.1","a_rather_long_key_of_more_than_63_bytes_to_check_the_last_bucket":2}"#,
+        )
+        .unwrap();
+        let mut out = [None; 4];
+        r.pick(&keys, &mut out);
+        let got: Vec<Option<&str>> = out.iter().map(|v| v.map(|r| r.get())).collect();
+        assert_eq!(
+            got,
+            [Some(r#""192.0.2.1""#), Some(r#""FR""#), None, Some("2")]
+        );
+        assert_eq!(keys.find("x"), None);
+        assert_eq!(keys.len(), 4);
+        // Every key is found, whatever shares its slot, over 300 keys.
+        let names: Vec<String> = (0..300).map(|i| format!("k{i}")).collect();
+        let refs: Vec<&str> = names.iter().map(String::as_str).chain(["k5"]).collect();
+        let keys = Keys::new(&refs);
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(keys.find(n), Some(i), "{n}");
+        }
+        assert_eq!(keys.find("k300"), None);
+    }
+
+    #[test]
+    fn keys_with_escapes_are_written_escaped() {
+        let out = patched(r#"{"a\"b":1,"c\u0001":2,"d":3}"#, |p| {
+            p.set("d", &4);
+            p.set("e\"", &5);
+        });
+        assert_eq!(out, "{\"a\\\"b\":1,\"c\\u0001\":2,\"d\":4,\"e\\\"\":5}\n");
+    }
+
+    #[test]
+    fn a_recycled_vector_keeps_its_allocation() {
+        let line = br#"{"a":1,"b":2}"#;
+        let record = Record::parse_in(line, Vec::with_capacity(64)).unwrap();
+        let spare = record.into_spare();
+        assert!(spare.is_empty() && spare.capacity() >= 64);
     }
 }

@@ -96,7 +96,12 @@ impl Default for LeakScanner {
             ("path or URL", r"[/\\]"),
             ("colon (URL, IPv6, log line, whois)", r":"),
             ("line break or control character", r"[\x00-\x1f\x7f]"),
-            ("address as a number", r"\d{8,}"),
+            // An IPv4 address written as a number is at least 16,777,216 (1.0.0.0);
+            // asn and failures are capped just below that.
+            (
+                "address as a number",
+                r"\d{9,}|\b(?:1677721[6-9]|167772[2-9]\d|16777[3-9]\d\d|1677[89]\d{3}|167[89]\d{4}|16[89]\d{5}|1[7-9]\d{6}|[2-9]\d{7})\b",
+            ),
         ];
         LeakScanner {
             patterns: patterns

@@ -1,0 +1,363 @@
+//! A fast, strict scanner for the common NDJSON line.
+//!
+//! [`Record::parse`](crate::Record::parse) runs this scanner first. In one
+//! pass it checks a whole line against the JSON grammar (RFC 8259) and
+//! collects the top-level fields in order, each value as its raw text.
+//!
+//! It is deliberately *partial*: it accepts only plain lines — one object, no
+//! backslash escape in a top-level key, no duplicate top-level key, nesting
+//! at most [`MAX_DEPTH`] deep, at most [`MAX_FIELDS`] fields, only JSON
+//! whitespace — and says "don't know" for everything else. Every line it
+//! accepts is one that the serde_json parse accepts too, with the same fields
+//! (a differential property test in `tests/scan_property.rs` pins this down);
+//! every other line goes to serde_json, which decides, so the accepted lines
+//! and the error messages do not depend on the scanner.
+
+use std::borrow::Cow;
+
+use crate::record::Raw;
+
+/// Deepest nesting the scanner follows (serde_json's limit is 128).
+pub const MAX_DEPTH: usize = 64;
+
+/// Most top-level fields the scanner takes in one line.
+pub const MAX_FIELDS: usize = 256;
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline(always)]
+    fn skip_ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    #[inline(always)]
+    fn eat(&mut self, c: u8) -> Option<()> {
+        if self.peek() == Some(c) {
+            self.i += 1;
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// A string; the cursor is on its opening quote. Returns the range of its
+    /// content. Escapes are checked by the grammar (a `\u` escape takes any
+    /// four hex digits, as serde_json does for raw values) and allowed only
+    /// when `escapes`; control characters never are.
+    #[inline(always)]
+    fn string(&mut self, escapes: bool) -> Option<(usize, usize)> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let b = self.b;
+        let mut i = self.i;
+        // Sixteen bytes at a time: the lowest byte flagged by these bit tricks
+        // is exactly the first '"', '\\' or control character of the word
+        // (false flags only ever follow a true one).
+        const ONES: u128 = u128::MAX / 0xff;
+        const HIGH: u128 = ONES * 0x80;
+        loop {
+            if let Some(word) = b.get(i..).and_then(<[u8]>::first_chunk::<16>) {
+                let v = u128::from_le_bytes(*word);
+                let quote = v ^ (ONES * u128::from(b'"'));
+                let backslash = v ^ (ONES * u128::from(b'\\'));
+                let special = ((quote.wrapping_sub(ONES) & !quote)
+                    | (backslash.wrapping_sub(ONES) & !backslash)
+                    | (v.wrapping_sub(ONES * 0x20) & !v))
+                    & HIGH;
+                if special == 0 {
+                    i += 16;
+                    continue;
+                }
+                i += (special.trailing_zeros() / 8) as usize;
+            }
+            match *b.get(i)? {
+                b'"' => {
+                    self.i = i + 1;
+                    return Some((start, i));
+                }
+                b'\\' if escapes => match *b.get(i + 1)? {
+                    b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => i += 2,
+                    b'u' => {
+                        let hex = b.get(i + 2..i + 6)?;
+                        if !hex.iter().all(u8::is_ascii_hexdigit) {
+                            return None;
+                        }
+                        i += 6;
+                    }
+                    _ => return None,
+                },
+                // Escapes where they are not taken, and control characters.
+                b'\\' | 0..=0x1f => return None,
+                _ => i += 1,
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn digits(&mut self) -> Option<()> {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        (self.i > start).then_some(())
+    }
+
+    fn number(&mut self) -> Option<()> {
+        let _ = self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => self.digits()?,
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() {
+            self.digits()?;
+        }
+        if let Some(b'e' | b'E') = self.peek() {
+            self.i += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.i += 1;
+            }
+            self.digits()?;
+        }
+        Some(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + word.len())? == word {
+            self.i += word.len();
+            Some(())
+        } else {
+            None
+        }
+    }
+
+    /// Any JSON value; the cursor is on its first byte.
+    #[inline(always)]
+    fn value(&mut self, depth: usize) -> Option<()> {
+        match self.peek()? {
+            b'"' => self.string(true).map(drop),
+            b'-' | b'0'..=b'9' => self.number(),
+            b'n' => self.literal(b"null"),
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            _ => self.nested(depth),
+        }
+    }
+
+    /// An array or object.
+    #[inline(never)]
+    fn nested(&mut self, depth: usize) -> Option<()> {
+        let close = match self.peek()? {
+            b'{' => b'}',
+            b'[' => b']',
+            _ => return None,
+        };
+        if depth >= MAX_DEPTH {
+            return None;
+        }
+        self.i += 1;
+        self.skip_ws();
+        if self.eat(close).is_some() {
+            return Some(());
+        }
+        loop {
+            if close == b'}' {
+                self.string(true)?;
+                self.skip_ws();
+                self.eat(b':')?;
+                self.skip_ws();
+            }
+            self.value(depth + 1)?;
+            self.skip_ws();
+            match self.peek()? {
+                b',' => {
+                    self.i += 1;
+                    self.skip_ws();
+                }
+                c if c == close => {
+                    self.i += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+}
+
+/// A 256-bit set of key hashes: a key whose bit is clear is certainly new, so
+/// the duplicate check compares keys only on the rare hit.
+#[derive(Default)]
+struct Seen([u64; 4]);
+
+impl Seen {
+    /// Adds `key`; true when its bit was set already.
+    #[inline(always)]
+    fn insert(&mut self, key: &[u8]) -> bool {
+        let len = key.len() as u64;
+        let head = match key.first_chunk::<8>() {
+            Some(w) => u64::from_le_bytes(*w),
+            None => key.iter().fold(len, |acc, &x| (acc << 8) | u64::from(x)),
+        };
+        let tail = key.last_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w));
+        let x = head ^ tail.rotate_left(29) ^ len.rotate_left(50);
+        let bit = (x.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 56) as usize;
+        let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+        let hit = self.0[word] & mask != 0;
+        self.0[word] |= mask;
+        hit
+    }
+}
+
+/// Scans `line`. When it is a plain JSON object (see the module
+/// documentation), appends its top-level fields in order to `fields` and
+/// returns true; otherwise returns false, and `fields` holds some fields of
+/// the line (callers clear it).
+pub fn fields<'a>(line: &'a str, fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>) -> bool {
+    scan(line, fields).is_some()
+}
+
+#[inline]
+fn scan<'a>(text: &'a str, fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>) -> Option<()> {
+    let line = text.as_bytes();
+    let mut c = Cursor { b: line, i: 0 };
+    let mut seen = Seen::default();
+    let first = fields.len();
+    c.skip_ws();
+    c.eat(b'{')?;
+    c.skip_ws();
+    if c.eat(b'}').is_none() {
+        loop {
+            let (k0, k1) = c.string(false)?;
+            c.skip_ws();
+            c.eat(b':')?;
+            c.skip_ws();
+            let v0 = c.i;
+            c.value(1)?;
+            // Both ranges lie on ASCII delimiters, so they are char boundaries.
+            let key = text.get(k0..k1)?;
+            let value = text.get(v0..c.i)?;
+            if fields.len() - first >= MAX_FIELDS
+                || (seen.insert(key.as_bytes()) && fields[first..].iter().any(|(k, _)| k == key))
+            {
+                return None;
+            }
+            fields.push((Cow::Borrowed(key), Raw::new(value)));
+            c.skip_ws();
+            match c.peek()? {
+                b',' => {
+                    c.i += 1;
+                    c.skip_ws();
+                }
+                b'}' => {
+                    c.i += 1;
+                    break;
+                }
+                _ => return None,
+            }
+        }
+    }
+    c.skip_ws();
+    (c.i == line.len()).then_some(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scanned(line: &str) -> Option<Vec<(String, String)>> {
+        let mut v = Vec::new();
+        fields(line, &mut v).then(|| {
+            v.iter()
+                .map(|(k, r)| (k.to_string(), r.get().to_string()))
+                .collect()
+        })
+    }
+
+    #[test]
+    fn plain_objects_give_their_top_level_fields_raw() {
+        assert_eq!(
+            scanned(
+                r#" {"a":1, "b" : [1,{"c":null}],"d":"x y","e":{},"f":-0.5e+3,"g":true,"h":"\"\u00e9"} "#
+            ),
+            Some(vec![
+                ("a".into(), "1".into()),
+                ("b".into(), r#"[1,{"c":null}]"#.into()),
+                ("d".into(), r#""x y""#.into()),
+                ("e".into(), "{}".into()),
+                ("f".into(), "-0.5e+3".into()),
+                ("g".into(), "true".into()),
+                ("h".into(), r#""\"\u00e9""#.into()),
+            ])
+        );
+        assert_eq!(scanned("{}"), Some(vec![]));
+        assert_eq!(
+            scanned(r#"{"":"São Paulo 北京"}"#).map(|f| f.len()),
+            Some(1)
+        );
+    }
+
+    #[test]
+    fn anything_unusual_is_left_to_the_full_parser() {
+        for line in [
+            "",
+            "[1]",
+            "{",
+            "{}}",
+            "{} {}",
+            r#"{"a":1,}"#,
+            r#"{"a" 1}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":-}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":"x\q"}"#,
+            r#"{"a":"x\u12"}"#,
+            r#"{"\u0061":1}"#,
+            "{\"a\":\"x\ty\"}",
+            r#"{"a":1,"a":2}"#,
+            "\x0c{}",
+            r#"{"a":[1,]}"#,
+            r#"{"a":{"b"}}"#,
+            r#"{'a':1}"#,
+        ] {
+            assert_eq!(scanned(line), None, "{line:?}");
+        }
+        let deep = format!(
+            "{{\"a\":{}{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert_eq!(scanned(&deep), None);
+        let many: Vec<String> = (0..=MAX_FIELDS).map(|i| format!("\"k{i}\":{i}")).collect();
+        assert_eq!(scanned(&format!("{{{}}}", many.join(","))), None);
+        let dups: Vec<String> = (0..MAX_FIELDS).map(|i| format!("\"k{i}\":{i}")).collect();
+        let line = format!("{{{},\"k7\":0}}", dups[..40].join(","));
+        assert_eq!(scanned(&line), None);
+        assert_eq!(
+            scanned(&format!("{{{}}}", dups.join(","))).map(|f| f.len()),
+            Some(MAX_FIELDS)
+        );
+    }
+
+    #[test]
+    fn the_word_at_a_time_search_finds_quotes_anywhere_in_a_word() {
+        for n in 0..20 {
+            let s = "x".repeat(n);
+            let line = format!("{{\"{s}\":\"{s}\",\"z\":\"{s}\u{1}\"}}");
+            assert_eq!(scanned(&line), None, "{line}");
+            let line = format!(r#"{{"{s}":"{s}é"}}"#);
+            assert_eq!(scanned(&line), Some(vec![(s.clone(), format!("\"{s}é\""))]));
+        }
+    }
+}
