@@ -16,9 +16,8 @@ use f2b_core::{Error, Record, Result};
 
 use crate::intern::{FastMap, FastSet, Interner};
 use crate::state::{pack, ID_PREFIX, IP_PREFIX};
-use crate::time::{
-    civil_from_days, format_day, parse_date, parse_month, parse_ts, weekday, WEEKDAYS,
-};
+use crate::time::{format_day, parse_date, parse_month, parse_ts, weekday, WEEKDAYS};
+use f2b_core::time::civil_from_days;
 
 /// Fields that can be derived when a record does not have them.
 const DERIVED: [&str; 5] = ["date", "month", "year", "hour", "weekday"];

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use crate::fields::{raw_i64, raw_str, Field, Values};
 use crate::intern::{FastMap, FastSet, Interner, NONE};
-use crate::time::{parse_date, parse_month, parse_ts_cached, weekday, DateCache, Instant};
+use crate::time::{parse_date, parse_month, parse_ts, weekday, Instant};
 
 /// What is known of an attacker in one or more reports: the attacker key
 /// (`ip`, else `attacker_id`) and the fields that describe it. Ids are
@@ -281,7 +281,6 @@ pub struct State {
     failures_small: SmallCounts,
 
     key: Vec<u8>,
-    dates: DateCache,
 }
 
 const SMALL_FAILURES: usize = 256;
@@ -377,7 +376,7 @@ impl State {
     fn when(&mut self, v: &Values<'_>) -> (When, Option<u8>) {
         let ts = v.raw(Field::Ts);
         if ts.len() > 2 && ts[0] == b'"' {
-            if let Some(t) = parse_ts_cached(&ts[1..ts.len() - 1], &mut self.dates) {
+            if let Some(t) = parse_ts(&ts[1..ts.len() - 1]) {
                 self.see_ts(t, &ts[1..ts.len() - 1]);
                 return (When::Day(t.day), Some(t.hour()));
             }

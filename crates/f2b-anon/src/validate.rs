@@ -9,6 +9,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use f2b_core::time::{civil_from_days, days_in_month, parse_rfc3339};
+
 /// A released date: a day, or a month once k-anonymity generalised it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Date {
@@ -91,45 +93,6 @@ fn digits<const N: usize>(b: &[u8], at: usize) -> Option<u32> {
     Some(n)
 }
 
-fn is_leap(year: i64) -> bool {
-    year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if is_leap(year) => 29,
-        2 => 28,
-        _ => 0,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date of a day count since 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 fn day(year: i64, month: u32, day: u32) -> Option<Date> {
     if !(0..=9999).contains(&year) || day == 0 || day > days_in_month(year, month) {
         return None;
@@ -142,61 +105,15 @@ fn day(year: i64, month: u32, day: u32) -> Option<Date> {
 }
 
 /// Parses an RFC 3339 timestamp (`2011-07-04T10:34:58Z`, optionally with a
-/// fraction of a second and a numeric offset) into its UTC day and hour.
-/// Anything else, including impossible dates and times, is `None`.
+/// fraction of a second and a numeric offset; see
+/// [`f2b_core::time::parse_rfc3339`]) into its UTC day and hour. Anything
+/// else, including impossible dates and times, is `None`.
 pub fn parse_ts(s: &str) -> Option<Moment> {
-    let b = s.as_bytes();
-    let (year, month, mday) = (digits::<4>(b, 0)?, digits::<2>(b, 5)?, digits::<2>(b, 8)?);
-    let (hour, minute, second) = (
-        digits::<2>(b, 11)?,
-        digits::<2>(b, 14)?,
-        digits::<2>(b, 17)?,
-    );
-    if b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' || hour > 23 || minute > 59 || second > 60 {
-        return None;
-    }
-    let mut rest = &b[19..];
-    if let Some(frac) = rest.strip_prefix(b".") {
-        let n = frac.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 {
-            return None;
-        }
-        rest = &frac[n..];
-    }
-    let offset_minutes: i64 = match rest {
-        b"Z" | b"z" => 0,
-        [sign @ (b'+' | b'-'), ..] if rest.len() == 6 && rest[3] == b':' => {
-            let (oh, om) = (digits::<2>(rest, 1)?, digits::<2>(rest, 4)?);
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let m = i64::from(oh * 60 + om);
-            if *sign == b'-' {
-                -m
-            } else {
-                m
-            }
-        }
-        _ => return None,
-    };
-    let year = i64::from(year);
-    // Validates the local date before any arithmetic.
-    day(year, month, mday)?;
-    if offset_minutes == 0 {
-        return Some(Moment {
-            date: day(year, month, mday)?,
-            hour: hour as u8,
-        });
-    }
-    let local = days_from_civil(year, month, mday) * 1440 + i64::from(hour * 60 + minute);
-    let utc = local - offset_minutes;
-    let (y, m, d) = civil_from_days(utc.div_euclid(1440));
+    let secs = parse_rfc3339(s)?;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
     Some(Moment {
         date: day(y, m, d)?,
-        hour: (utc.rem_euclid(1440) / 60) as u8,
+        hour: (secs.rem_euclid(86_400) / 3600) as u8,
     })
 }
 

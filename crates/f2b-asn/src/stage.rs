@@ -13,7 +13,7 @@ use crate::prefix2as::Match;
 use crate::problems::{RowProblem, RowProblems};
 use crate::snapshots::Family;
 use crate::sources::{Loaded, Routing};
-use crate::time::parse_rfc3339;
+use f2b_core::time::parse_rfc3339;
 
 /// The fields written for one address field, in order.
 #[derive(Clone, Copy, Debug)]

@@ -12,7 +12,8 @@
 //! - [`cli`]: common options, the one error funnel of every binary, the summary
 //!   line, the NDJSON record loop with `--skip-bad` / `--rejects`;
 //! - [`progress`]: a progress indicator shown only when stderr is a terminal;
-//! - [`datafile`]: finding data files (option → environment → usual places).
+//! - [`datafile`]: finding data files (option → environment → usual places);
+//! - [`time`]: civil-date arithmetic and the record field `ts` (RFC 3339, UTC).
 
 pub mod cli;
 pub mod datafile;
@@ -22,6 +23,7 @@ pub mod output;
 pub mod progress;
 pub mod record;
 pub mod scan;
+pub mod time;
 
 pub use error::{Error, Result};
 pub use record::{Keys, Patch, Raw, Record};

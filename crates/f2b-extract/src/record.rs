@@ -8,7 +8,7 @@ use crate::bounce::{find_ascii_ci, Layer};
 use crate::received::{self, Received};
 use crate::report::{self, Kind, Report};
 use crate::service::service_of;
-use crate::time::{self, Unix};
+use crate::time::Unix;
 use crate::{net, phrases};
 
 /// Why a message yields no record.
@@ -159,7 +159,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         None
     };
     let base = BanRecord {
-        ts: message_ts.map(time::rfc3339),
+        ts: message_ts.map(f2b_core::time::format_rfc3339),
         ip: None,
         jail: report.jail.clone(),
         service,
@@ -190,7 +190,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
             .map(|ban| {
                 let line_ts = ban.when.and_then(|w| w.to_utc_near(hint, message_ts));
                 BanRecord {
-                    ts: line_ts.or(message_ts).map(time::rfc3339),
+                    ts: line_ts.or(message_ts).map(f2b_core::time::format_rfc3339),
                     own_ts: own_ts || line_ts.is_some(),
                     ip: Some(ban.ip.to_string()),
                     failures: ban.failures,

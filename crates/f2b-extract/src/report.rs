@@ -374,7 +374,7 @@ mod tests {
         assert_eq!(r.bans[1].ip.to_string(), "198.51.100.9");
         assert_eq!(r.bans[1].failures, Some(3));
         assert_eq!(
-            time::rfc3339(r.bans[0].when.unwrap().to_utc(None).unwrap()),
+            f2b_core::time::format_rfc3339(r.bans[0].when.unwrap().to_utc(None).unwrap()),
             "2011-07-04T10:34:56Z"
         );
     }

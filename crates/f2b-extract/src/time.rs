@@ -3,7 +3,10 @@
 //! One lenient tokenizer reads the three shapes f2b meets: RFC 2822 `Date:` and
 //! `Received:` dates (`Wed,  2 Mar 2011 16:12:06 +0000 (GMT)`), C-locale
 //! `date` output in buffered summaries (`Mon Jul  4 12:34:56 CEST 2011`) and
-//! mbox `From ` lines (`Wed Mar  2 16:12:13 2011`).
+//! mbox `From ` lines (`Wed Mar  2 16:12:13 2011`). The calendar arithmetic
+//! and the `ts` format are f2b-core's ([`f2b_core::time`]).
+
+use f2b_core::time::days_from_civil;
 
 /// Seconds since the Unix epoch, UTC.
 pub type Unix = i64;
@@ -240,45 +243,10 @@ fn zone_abbreviation(abbr: &str) -> Option<Zone> {
     }
 }
 
-/// Days from 1970-01-01 to the given civil date (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date of a day number (inverse of [`days_from_civil`]).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
-/// RFC 3339 in UTC with a `Z`: `2011-07-04T10:34:58Z`.
-pub fn rfc3339(t: Unix) -> String {
-    let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use f2b_core::time::format_rfc3339 as rfc3339;
 
     fn utc(text: &str) -> Option<String> {
         parse(text).and_then(|t| t.to_utc(None)).map(rfc3339)
@@ -385,13 +353,5 @@ mod tests {
         assert_eq!(parse("12:00"), None);
         assert_eq!(parse("Mar 99 2011 10:00:00"), None);
         assert_eq!(parse("Wed, 2 Mar 2011 25:00:00 +0000"), None);
-    }
-
-    #[test]
-    fn civil_round_trip() {
-        for days in [-1_000_000, -1, 0, 1, 15_000, 2_000_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
-        }
     }
 }

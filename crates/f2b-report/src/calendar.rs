@@ -5,45 +5,12 @@
 //! 0000 to 9999 are accepted, which keeps every computation far from
 //! overflow whatever a digest says.
 
+use f2b_core::time::{checked_days_from_civil, civil_from_days, days_from_civil, format_date};
+
 /// Month names for tick labels.
 const MONTHS: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
-
-/// The day number of a civil date (after H. Hinnant's `days_from_civil`).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The civil date `(year, month, day)` of a day number.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    // Both are small and positive by construction.
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-fn days_in_month(year: i64, month: u32) -> u32 {
-    match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
 
 fn digits(text: &[u8]) -> Option<i64> {
     if text.is_empty() || !text.iter().all(u8::is_ascii_digit) {
@@ -70,9 +37,7 @@ pub fn parse_day(text: &str) -> Option<i64> {
     }
     let (year, month) = year_month(&b[..7])?;
     let day = u32::try_from(digits(&b[8..])?).ok()?;
-    (1..=days_in_month(year, month).min(31))
-        .contains(&day)
-        .then(|| days_from_civil(year, month, day))
+    checked_days_from_civil(year, month, day)
 }
 
 /// The month number of `YYYY-MM`, or `None` when it is not a real month.
@@ -107,8 +72,7 @@ pub fn year_of_month(month: i64) -> i64 {
 
 /// `YYYY-MM-DD` of a day number.
 pub fn format_day(days: i64) -> String {
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
+    format_date(days)
 }
 
 /// `YYYY-MM` of a month number.

@@ -186,7 +186,7 @@ fn day_ticks(d0: i64, d1: i64) -> (Vec<Tick>, Vec<i64>) {
     let span = d1 - d0 + 1;
     let day_label = |d: i64, first: bool| {
         let m = month_of_day(d);
-        let (_, _, day) = crate::calendar::civil_from_days(d);
+        let (_, _, day) = f2b_core::time::civil_from_days(d);
         if first {
             format!("{} {day} {}", month_name(m), year_of_month(m))
         } else {

@@ -519,7 +519,7 @@ fn write_lines(
                 msg: number,
                 src: &src,
                 event: "ban",
-                ts: time::rfc3339(t.ts),
+                ts: f2b_core::time::format_rfc3339(t.ts),
                 ip: t.ip.to_string(),
                 jail: t.jail,
                 failures: t.failures,

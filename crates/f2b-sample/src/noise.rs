@@ -163,7 +163,7 @@ pub fn cron_copy(rng: &mut Rng, ts: Ts, host: &str, zone: Zone, banned: &[String
     );
     let msgid = format!(
         "<{}.{:X}@{host}>",
-        time::rfc3339(ts).replace(['-', ':', 'T', 'Z'], ""),
+        f2b_core::time::format_rfc3339(ts).replace(['-', ':', 'T', 'Z'], ""),
         rng.below(1 << 40)
     );
     let head = format!(
