@@ -137,7 +137,10 @@ def section(run_dir):
             build += f" with {env['dirty']} changed tracked file(s)"
     if env.get("built"):
         build += f", binaries built {env['built']}"
-    out.append(f"- Date: {env['date']}; {build} (release profile).\n")
+    profile = "release profile"
+    if env.get("build_step") == "0":
+        profile += "; BENCH_BUILD=0: target/release used as found"
+    out.append(f"- Date: {env['date']}; {build} ({profile}).\n")
     out.append(f"- Machine: {nproc} × {env['cpu'] or 'unknown CPU'} (`nproc` {nproc}), {env['mem']} RAM, "
                f"{env['kernel']}, {env['rustc']}.\n")
     versions = ", ".join(v for v in [f"Python {env['python']}"] + env["peer_versions"].split(", ") if v.strip())
@@ -159,7 +162,7 @@ def section(run_dir):
     for r in rows:
         if r[1] == "NA":
             if not r[0].startswith(("py-", "jq")):
-                out.append(f"| {r[0]} | — | — | not available | | | | | | | | |\n")
+                out.append(f"| {r[0]} | — | — | not available |" + " |" * 9 + "\n")
                 footnotes.append(r[2])
             continue
         rid, stage, inp, count, unit, nbytes, target, peer_id, peer_label = r
@@ -168,7 +171,7 @@ def section(run_dir):
         size_text = f"{num(count)} {unit} · {human_bytes(nbytes)}" if unit else human_bytes(nbytes)
         if m is None or m.wall is None:
             why = f"failed (exit {m.failed[0][3]})" if m and m.failed else "not measured"
-            out.append(f"| {stage} | {inp} | {size_text} | {why} | | | | | | | | |\n")
+            out.append(f"| {stage} | {inp} | {size_text} | {why} |" + " |" * 9 + "\n")
             continue
         wall = m.wall
         rate = count / wall if wall > 0 else float("inf")

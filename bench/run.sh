@@ -44,9 +44,18 @@ q() { printf '%q' "$1"; }   # one shell word, quoted for bash -c
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive number, not '$RUNS'"
 [[ $PEER_RUNS =~ ^[0-9]+$ ]] || die "BENCH_PEER_RUNS must be a number, not '$PEER_RUNS'"
 have python3 || die "python3 is needed (the report is written by bench/report.py)"
+if [[ -n $DATA ]]; then   # checked before anything is built or generated
+    DATA=$(cd "$DATA" 2>/dev/null && pwd) || die "F2B_DATA=$F2B_DATA is not a directory"
+    for f in GeoLite2-City.mmdb routeviews-prefix2as.txt.gz routeviews6-prefix2as.txt.gz autnums.html; do
+        [[ -f $DATA/$f ]] || die "F2B_DATA: $DATA/$f is missing (see shared/tools/fetch-real-data)"
+    done
+fi
 peer_wanted() { [[ $PEER_RUNS -gt 0 && ( $PEERS == all || ,$PEERS, == *,$1,* ) ]]; }
 
 # --- 1. release build ---------------------------------------------------------
+# Which source is measured (read-only git queries; empty outside a git checkout).
+COMMIT=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)
+DIRTY=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | grep -vc ' bench/' || true)
 if [[ $BUILD == 1 ]]; then
     say "cargo build --release --locked --workspace"
     cargo build --release --locked --workspace
@@ -96,10 +105,6 @@ CORPUS_GLOB="$(q "$CORPUS")/*.mbox"
 
 # --- 3. enrichment data: real (F2B_DATA) or the embedded sample ---------------
 if [[ -n $DATA ]]; then
-    DATA=$(cd "$DATA" && pwd) || die "F2B_DATA=$F2B_DATA is not a directory"
-    for f in GeoLite2-City.mmdb routeviews-prefix2as.txt.gz routeviews6-prefix2as.txt.gz autnums.html; do
-        [[ -f $DATA/$f ]] || die "F2B_DATA: $DATA/$f is missing (see shared/tools/fetch-real-data)"
-    done
     DATA_KIND=real
     GEO_ARGS="--db $(q "$DATA/GeoLite2-City.mmdb")"
     ASN_ARGS="--pfx2as $(q "$DATA/routeviews-prefix2as.txt.gz") --pfx2as $(q "$DATA/routeviews6-prefix2as.txt.gz") --names $(q "$DATA/autnums.html")"
@@ -202,7 +207,7 @@ RECORDS=$RUN/records.ndjson GEO_OUT=$RUN/geo.ndjson ENRICHED=$RUN/enriched.ndjso
 json_ok() { head -n 1 "$1" | python3 -c 'import json, sys; sys.exit(not isinstance(json.loads(sys.stdin.readline() or "null"), dict))' 2>/dev/null; }
 produce() {   # STAGE OUTPUT CMD: runs CMD, keeps OUTPUT if it looks right
     local st=$1 outp=$2 cmd=$3
-    if bash -c "$cmd" 2>>"$RUN/summary.txt" && [[ -s $outp ]] && json_ok "$outp"; then return 0; fi
+    if bash -c "$cmd" >>"$RUN/summary.txt" 2>&1 && [[ -s $outp ]] && json_ok "$outp"; then return 0; fi
     AVAIL[f2b-$st]=0
     BROKEN[f2b-$st]=1
     say "f2b-$st: failed or wrote something else than NDJSON records: left out (see $RUN/summary.txt)"
@@ -330,7 +335,7 @@ if peer_wanted extract; then
 else
     na py-extract "Python mailbox+email peer: not run (BENCH_PEERS=$PEERS, BENCH_PEER_RUNS=$PEER_RUNS)"
 fi
-if peer_wanted geo; then
+if peer_wanted geo && avail f2b-geo; then
     if py_has maxminddb; then
         warm "$RECORDS"
         measure py-geo "$PEER_RUNS" "exec $(q "$PY") bench/peers/py_geo.py $PY_GEO_ARGS < $(q "$RECORDS") > /dev/null"
@@ -340,7 +345,7 @@ if peer_wanted geo; then
 else
     na py-geo "Python maxminddb peer: not run (BENCH_PEERS=$PEERS, BENCH_PEER_RUNS=$PEER_RUNS)"
 fi
-if peer_wanted asn; then
+if peer_wanted asn && avail f2b-asn; then
     if py_has pyasn; then
         warm "$asn_in"
         measure py-asn "$PEER_RUNS" "exec $(q "$PY") bench/peers/py_asn.py $PY_ASN_ARGS < $(q "$asn_in") > /dev/null"
@@ -382,9 +387,9 @@ fi
     echo "src_bin=$SRC_BIN"
     echo "home=$HOME"
     echo "f2b_version=$("$X" --version 2>/dev/null || true)"
-    # Which source was measured (read-only git queries; nothing when not a git checkout).
-    echo "commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || true)"
-    echo "dirty=$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null | wc -l | tr -d ' ')"
+    echo "commit=$COMMIT"
+    echo "dirty=$DIRTY"
+    echo "build_step=$BUILD"
     echo "built=$(date -u -r "$BIN/f2b-extract" '+%Y-%m-%d %H:%M UTC' 2>/dev/null || true)"
     echo "peer_versions=$("$PY" - <<'EOF' 2>/dev/null || true
 import importlib.metadata as m
