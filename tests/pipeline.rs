@@ -2,112 +2,11 @@
 //! `f2b-extract | f2b-geo | f2b-asn | f2b-anon | f2b-agg`, each stage its own
 //! binary, as a user runs them.
 
+mod common;
+
 use std::fs;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 
-/// The directory holding the workspace's binaries (`target/debug`).
-fn bin_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
-    assert!(
-        dir.join("f2b-extract").exists(),
-        "the stage binaries are not built in {}: run `cargo test --workspace`",
-        dir.display()
-    );
-    dir
-}
-
-fn root() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// Runs a stage with `args`, feeding `stdin`; returns stdout, panicking with
-/// stderr when it fails.
-fn stage(name: &str, args: &[&str], stdin: &[u8]) -> Vec<u8> {
-    let mut child = Command::new(bin_dir().join(name))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    let bytes = stdin.to_vec();
-    let writer = std::thread::spawn(move || {
-        let _ = input.write_all(&bytes);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    assert!(
-        out.status.success(),
-        "{name} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
-
-fn lines(bytes: &[u8]) -> Vec<&str> {
-    std::str::from_utf8(bytes).unwrap().lines().collect()
-}
-
-struct Sample {
-    _dir: tempfile::TempDir,
-    data: PathBuf,
-    records: Vec<u8>,
-}
-
-/// The sample's data files and extracted records, made once for all tests.
-fn sample() -> &'static Sample {
-    static SAMPLE: OnceLock<Sample> = OnceLock::new();
-    SAMPLE.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let data = dir.path().join("data");
-        stage(
-            "f2b-sample",
-            &[
-                "data",
-                "--from",
-                "data/sample",
-                "--out",
-                data.to_str().unwrap(),
-                "-q",
-            ],
-            b"",
-        );
-        let records = stage("f2b-extract", &["-q", "-r", "data/sample/mail"], b"");
-        Sample {
-            _dir: dir,
-            data,
-            records,
-        }
-    })
-}
-
-fn geo_args(s: &Sample) -> Vec<String> {
-    vec![
-        "-q".into(),
-        "--db".into(),
-        s.data.join("sample-city.mmdb").display().to_string(),
-    ]
-}
-
-fn asn_args(s: &Sample) -> Vec<String> {
-    vec![
-        "-q".into(),
-        "--pfx2as-dir".into(),
-        s.data.display().to_string(),
-        "--names".into(),
-        s.data.join("autnums.html").display().to_string(),
-    ]
-}
-
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
+use common::{asn_args, geo_args, lines, root, sample, stage, strs};
 
 /// `out` is `input` with fields spliced in before its closing brace.
 fn passes_through(input: &str, out: &str) -> bool {

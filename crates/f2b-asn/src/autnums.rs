@@ -297,7 +297,14 @@ impl AsNames {
         path: &Path,
         problem: &mut dyn FnMut(&RowProblem) -> Result<()>,
     ) -> Result<NamesStats> {
-        self.load(Input::open(path)?, problem)
+        let stats = self.load(Input::open(path)?, problem)?;
+        if stats.entries == 0 {
+            return Err(crate::prefix2as::not_a(
+                path,
+                "CIDR Report autnums.html page",
+            ));
+        }
+        Ok(stats)
     }
 
     /// Reads `autnums.html` lines from an opened input; see [`AsNames::load_file`].

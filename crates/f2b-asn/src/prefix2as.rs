@@ -10,7 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 use f2b_core::input::{Input, Line};
-use f2b_core::Result;
+use f2b_core::{Error, Result};
 use ip_network_table_deps_treebitmap::IpLookupTable;
 
 use crate::autnums::{AsNames, NameRef};
@@ -318,7 +318,14 @@ impl Prefix2As {
         names: Option<&AsNames>,
         problem: &mut dyn FnMut(&RowProblem) -> Result<()>,
     ) -> Result<LoadStats> {
-        self.load(Input::open(path)?, names, problem)
+        let stats = self.load(Input::open(path)?, names, problem)?;
+        if stats.v4_rows + stats.v6_rows == 0 {
+            return Err(not_a(
+                path,
+                "prefix2as file (prefix, length, origin AS rows)",
+            ));
+        }
+        Ok(stats)
     }
 
     /// Reads prefix2as rows from an opened input; see [`Prefix2As::load_file`].
@@ -370,6 +377,15 @@ impl Prefix2As {
         }
         Ok(stats)
     }
+}
+
+/// The error for a data file that holds not one row of its kind: a wrong
+/// file, or an error page saved in its place.
+pub(crate) fn not_a(path: &Path, what: &str) -> Error {
+    Error::data(format!(
+        "{}: not one valid row: is it a {what}?",
+        path.display()
+    ))
 }
 
 #[cfg(test)]

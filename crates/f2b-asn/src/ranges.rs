@@ -189,7 +189,14 @@ pub fn load_file(
     names: &mut AsNames,
     problem: &mut dyn FnMut(&RowProblem) -> Result<()>,
 ) -> Result<RangeStats> {
-    load(Input::open(path)?, table, names, problem)
+    let stats = load(Input::open(path)?, table, names, problem)?;
+    if stats.ranges + stats.not_routed == 0 {
+        return Err(crate::prefix2as::not_a(
+            path,
+            "range file (start,end,asn,name CSV or iptoasn TSV)",
+        ));
+    }
+    Ok(stats)
 }
 
 /// Reads range rows from an opened input; see [`load_file`].

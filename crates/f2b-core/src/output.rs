@@ -20,6 +20,8 @@ pub struct RecordWriter {
     buf: Vec<u8>,
     flush_at: usize,
     written: u64,
+    /// Bytes of `buf` that are whole records.
+    whole: usize,
 }
 
 impl RecordWriter {
@@ -48,6 +50,7 @@ impl RecordWriter {
             buf: Vec::with_capacity(FLUSH_AT + 4096),
             flush_at,
             written: 0,
+            whole: 0,
         }
     }
 
@@ -59,6 +62,7 @@ impl RecordWriter {
     /// Marks the end of a record appended to [`RecordWriter::buffer`].
     pub fn end_record(&mut self) -> Result<()> {
         self.written += 1;
+        self.whole = self.buf.len();
         if self.buf.len() > self.flush_at {
             self.flush_buffer()?;
         }
@@ -91,7 +95,20 @@ impl RecordWriter {
         }
         let result = self.sink.write_all(&self.buf);
         self.buf.clear();
+        self.whole = 0;
         result.map_err(|e| Error::output(format!("cannot write {}", self.name), e))
+    }
+}
+
+/// A run that stops on an error (bad input, a truncated file) still writes
+/// the whole records it made before: they are valid, and the error names
+/// where the input stopped. A record being built when it stopped is dropped.
+impl Drop for RecordWriter {
+    fn drop(&mut self) {
+        if self.whole > 0 {
+            let _ = self.sink.write_all(&self.buf[..self.whole]);
+        }
+        let _ = self.sink.flush();
     }
 }
 
@@ -155,6 +172,17 @@ mod tests {
         fn flush(&mut self) -> io::Result<()> {
             Ok(())
         }
+    }
+
+    #[test]
+    fn a_writer_dropped_on_an_error_writes_its_whole_records_only() {
+        let chunks = Chunks::default();
+        let mut w = RecordWriter::new("t".into(), Box::new(chunks.clone()), 1 << 20);
+        w.write_record(b"{\"n\":1}\n").unwrap();
+        w.write_record(b"{\"n\":2}\n").unwrap();
+        w.buffer().extend_from_slice(b"{\"n\":3,"); // the run stops here
+        drop(w);
+        assert_eq!(chunks.0.lock().unwrap().concat(), b"{\"n\":1}\n{\"n\":2}\n");
     }
 
     #[test]

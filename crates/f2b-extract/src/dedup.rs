@@ -29,6 +29,8 @@ pub const MAX_HELD: usize = 200_000;
 struct Held {
     message: usize,
     record: Option<BanRecord>,
+    /// Read as context (see [`Dedup::hold`]): never written.
+    context: bool,
 }
 
 /// Decides which records are duplicates.
@@ -77,7 +79,9 @@ impl Dedup {
 
     /// Holds the records of a warning message (numbered `message`), except
     /// those already written or already held; returns how many are held.
-    pub fn hold(&mut self, message: usize, records: Vec<BanRecord>) -> usize {
+    /// A `context` message (mail beyond a shard's own, read only to settle
+    /// duplicates at its edges) is held like any other but never written.
+    pub fn hold(&mut self, message: usize, records: Vec<BanRecord>, context: bool) -> usize {
         let mut held = 0;
         for record in records {
             if self.seen(&record) || self.held_match(&record).is_some() {
@@ -89,6 +93,7 @@ impl Dedup {
             self.held.push_back(Held {
                 message,
                 record: Some(record),
+                context,
             });
             held += 1;
         }
@@ -117,9 +122,11 @@ impl Dedup {
                     }
                 }
                 self.first_time(&record);
-                released.records.push(record);
-                if messages_seen.insert(entry.message) {
-                    released.messages_with_records += 1;
+                if !entry.context {
+                    released.records.push(record);
+                    if messages_seen.insert(entry.message) {
+                        released.messages_with_records += 1;
+                    }
                 }
                 if let Some(open) = self.open_per_message.get_mut(&entry.message) {
                     *open -= 1;
@@ -160,14 +167,15 @@ impl Dedup {
     }
 
     /// Drops held warnings that `record` (a final failure) settles, adding the
-    /// `src` of warning messages that have no record left to `emptied`.
+    /// `src` of warning messages that have no record left to `emptied`
+    /// (context messages are not named: they are not the run's own).
     fn settle_held(&mut self, record: &BanRecord, emptied: &mut Vec<String>) {
         while let Some(index) = self.held_match(record) {
             let Some(entry) = self.held.get_mut(index - self.held_base) else {
                 break;
             };
             let src = entry.record.take().map(|r| r.src).unwrap_or_default();
-            let message = entry.message;
+            let (message, context) = (entry.message, entry.context);
             if let Some(list) = self.by_report.get_mut(&report_key(record)) {
                 list.retain(|&i| i != index);
             }
@@ -175,7 +183,9 @@ impl Dedup {
                 *open -= 1;
                 if *open == 0 {
                     self.open_per_message.remove(&message);
-                    emptied.push(src);
+                    if !context {
+                        emptied.push(src);
+                    }
                 }
             }
         }
@@ -245,7 +255,8 @@ mod tests {
         assert_eq!(
             d.hold(
                 7,
-                vec![rec("192.0.2.1", None, Some("2011-01-01T00:00:00Z"))]
+                vec![rec("192.0.2.1", None, Some("2011-01-01T00:00:00Z"))],
+                false
             ),
             1
         );
@@ -265,8 +276,8 @@ mod tests {
     fn warning_without_failure_is_released_at_the_end() {
         let mut d = Dedup::new();
         let mut settled = Vec::new();
-        d.hold(3, vec![rec("192.0.2.1", Some("<a@h>"), None)]);
-        d.hold(4, vec![rec("192.0.2.1", Some("<a@h>"), None)]);
+        d.hold(3, vec![rec("192.0.2.1", Some("<a@h>"), None)], false);
+        d.hold(4, vec![rec("192.0.2.1", Some("<a@h>"), None)], false);
         d.admit(
             vec![rec("192.0.2.1", Some("<other@h>"), None)],
             &mut settled,
@@ -277,5 +288,22 @@ mod tests {
             (released.records.len(), released.messages_with_records),
             (1, 1)
         );
+    }
+
+    #[test]
+    fn context_warnings_settle_and_are_settled_but_are_never_written() {
+        let mut d = Dedup::new();
+        let mut settled = Vec::new();
+        // A shard's own warning, settled by a failure read as context after it.
+        d.hold(1, vec![rec("192.0.2.1", None, None)], false);
+        // A context warning (read before the shard) that its failure settles.
+        d.hold(2, vec![rec("192.0.2.2", None, None)], true);
+        d.admit(vec![rec("192.0.2.2", Some("<b@h>"), None)], &mut settled);
+        assert!(settled.is_empty(), "a context warning is not the run's own");
+        d.admit(vec![rec("192.0.2.1", Some("<a@h>"), None)], &mut settled);
+        assert_eq!(settled, ["x"]);
+        // A context warning never settled is not written at the end either.
+        d.hold(3, vec![rec("192.0.2.3", None, None)], true);
+        assert_eq!(d.release(true), Released::default());
     }
 }

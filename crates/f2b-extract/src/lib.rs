@@ -88,6 +88,19 @@ pub struct Args {
     #[arg(long)]
     pub keep_duplicates: bool,
 
+    /// Mail just before this shard's (e.g. the previous shard's last mailbox),
+    /// read only so that duplicates across the boundary are recognised:
+    /// nothing of it is written or counted. Repeatable.
+    #[arg(long, value_name = "MAILBOX")]
+    pub context_before: Vec<PathBuf>,
+
+    /// Mail just after this shard's (the next shard's first mailbox), read only
+    /// to settle this shard's delay warnings whose final failure came there.
+    /// With both, a shard gives exactly the records one run over all the mail
+    /// gives for it (duplicates further apart than the context are not seen).
+    #[arg(long, value_name = "MAILBOX")]
+    pub context_after: Vec<PathBuf>,
+
     /// Worker threads parsing messages (default: the number of cores).
     #[arg(short = 'j', long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -149,6 +162,8 @@ pub fn run(args: Args) -> Result<()> {
         .max(1);
     let out = RecordWriter::create(args.output.output.as_deref())?;
     let mut sink = Sink {
+        context: false,
+        seq: 0,
         out,
         rejects: Rejects::create(args.rejects.as_ref())?,
         dedup: (!args.keep_duplicates).then(Dedup::new),
@@ -156,16 +171,38 @@ pub fn run(args: Args) -> Result<()> {
         progress: Progress::new("messages", args.output.quiet),
         line: Vec::with_capacity(1024),
     };
-    let mailboxes = Mailboxes::new(paths, args.recursive);
-    if jobs == 1 {
-        run_inline(mailboxes, fields, &mut sink)?;
-    } else {
-        run_parallel(mailboxes, fields, jobs, &mut sink)?;
+    let mut read = Ok(());
+    // Context mail only matters to the duplicate filter.
+    let context = !args.keep_duplicates;
+    let parts = [
+        (args.context_before.clone(), true),
+        (paths, false),
+        (args.context_after.clone(), true),
+    ];
+    for (paths, is_context) in parts {
+        if paths.is_empty() || (is_context && !context) {
+            continue;
+        }
+        sink.context = is_context;
+        let mailboxes = Mailboxes::new(paths, args.recursive);
+        read = if jobs == 1 {
+            run_inline(mailboxes, fields, &mut sink)
+        } else {
+            run_parallel(mailboxes, fields, jobs, &mut sink)
+        };
+        if read.is_err() {
+            break;
+        }
     }
-    sink.finish()?;
+    // A read error (a truncated .gz, say) still writes and counts every
+    // message read before it; then the error is reported.
+    let result = read.and(sink.finish());
     sink.progress.finish();
-    summary(&sink.counts).print(args.output.quiet);
-    Ok(())
+    // A closed stdout (`| head`) ends quietly.
+    if !matches!(&result, Err(e) if e.is_broken_pipe()) {
+        summary(&sink.counts).print(args.output.quiet);
+    }
+    result
 }
 
 /// The summary line of a run.
@@ -205,15 +242,25 @@ fn read_path_list(list: &std::path::Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Parses one message: the work done on every core.
+///
+/// A panic while reading the message (a bug, ours or the MIME parser's, that
+/// hostile mail reached) skips that message as unreadable instead of ending
+/// the run; it is counted like any other skip.
 pub fn process(unwrapper: &Unwrapper, message: &RawMessage, fields: Fields) -> Outcome {
     if message.oversize {
         return Outcome::Skipped(Reason::Unreadable, "message larger than the 32 MiB limit");
     }
-    let bytes = bare_cr_to_lf(&message.bytes);
-    match unwrapper.read(&bytes) {
-        None => Outcome::Skipped(Reason::Unreadable, "no mail headers"),
-        Some(layer) => record::records_of(&layer, &message.src, message.envelope, fields),
-    }
+    let read = || {
+        let bytes = bare_cr_to_lf(&message.bytes);
+        match unwrapper.read(&bytes) {
+            None => Outcome::Skipped(Reason::Unreadable, "no mail headers"),
+            Some(layer) => record::records_of(&layer, &message.src, message.envelope, fields),
+        }
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(read)).unwrap_or(Outcome::Skipped(
+        Reason::Unreadable,
+        "the message broke the MIME parser (an internal error; please report it)",
+    ))
 }
 
 /// Old Mac mail ends lines with a bare CR, which MIME parsers do not see as
@@ -257,7 +304,16 @@ fn run_parallel(
             let mut seq = 0;
             let mut batch = Vec::with_capacity(BATCH);
             let mut bytes = 0;
-            while let Some(message) = mailboxes.next_message()? {
+            loop {
+                let message = match mailboxes.next_message() {
+                    Ok(Some(message)) => message,
+                    Ok(None) => break,
+                    Err(e) => {
+                        // What was read before the error is still processed.
+                        let _ = job_tx.send((seq, batch));
+                        return Err(e);
+                    }
+                };
                 bytes += message.bytes.len();
                 batch.push(message);
                 if batch.len() >= BATCH || bytes >= 4 << 20 {
@@ -326,6 +382,10 @@ fn run_parallel(
 
 /// Where outcomes go, in input order: dedup, output, rejects, counts.
 struct Sink {
+    /// The messages now read are context (`--context-before/-after`).
+    context: bool,
+    /// Messages seen, context included: their numbers in the duplicate filter.
+    seq: usize,
     out: RecordWriter,
     rejects: Rejects,
     dedup: Option<Dedup>,
@@ -336,6 +396,10 @@ struct Sink {
 
 impl Sink {
     fn accept(&mut self, src: &str, outcome: Outcome) -> Result<()> {
+        self.seq += 1;
+        if self.context {
+            return self.accept_context(outcome);
+        }
         self.counts.messages += 1;
         self.progress.tick();
         match outcome {
@@ -346,7 +410,7 @@ impl Sink {
                     return self.write(&records);
                 };
                 if delayed {
-                    let held = dedup.hold(self.counts.messages as usize, records);
+                    let held = dedup.hold(self.seq, records, false);
                     if held == 0 {
                         return self.skip(
                             src,
@@ -359,15 +423,7 @@ impl Sink {
                 }
                 let mut settled = Vec::new();
                 let records = dedup.admit(records, &mut settled);
-                // Warnings that this final failure settles were pending; they
-                // are duplicates now.
-                for warning in settled {
-                    self.skip(
-                        &warning,
-                        Reason::Duplicate,
-                        "a delay warning for a report whose final failure came later",
-                    )?;
-                }
+                self.skip_settled(settled)?;
                 if records.is_empty() {
                     return self.skip(
                         src,
@@ -379,6 +435,35 @@ impl Sink {
                 self.write(&records)
             }
         }
+    }
+
+    /// A context message: it only feeds the duplicate filter. A final failure
+    /// in it may still settle (make duplicates of) this run's own warnings.
+    fn accept_context(&mut self, outcome: Outcome) -> Result<()> {
+        let (Some(dedup), Outcome::Records { records, delayed }) = (&mut self.dedup, outcome)
+        else {
+            return Ok(());
+        };
+        if delayed {
+            dedup.hold(self.seq, records, true);
+            let released = dedup.release(false);
+            return self.released(released);
+        }
+        let mut settled = Vec::new();
+        dedup.admit(records, &mut settled);
+        self.skip_settled(settled)
+    }
+
+    /// Warnings that a final failure settled: they are duplicates now.
+    fn skip_settled(&mut self, settled: Vec<String>) -> Result<()> {
+        for warning in settled {
+            self.skip(
+                &warning,
+                Reason::Duplicate,
+                "a delay warning for a report whose final failure came later",
+            )?;
+        }
+        Ok(())
     }
 
     fn released(&mut self, released: dedup::Released) -> Result<()> {

@@ -16,7 +16,8 @@ use memchr::memmem;
 
 use crate::time::{self, Unix};
 
-/// The largest message read; larger ones are skipped as unreadable.
+/// The largest message read (in an mbox, counting its `From ` line); larger
+/// ones are skipped as unreadable.
 pub const MAX_MESSAGE: usize = 32 * 1024 * 1024;
 
 /// Bytes asked of the reader at a time.
@@ -218,6 +219,8 @@ pub struct MboxSplitter<R> {
     oversize: Option<(String, Option<Unix>)>,
     max_message: usize,
     finder: memmem::Finder<'static>,
+    /// A read error, reported after the messages read before it.
+    failed: Option<Error>,
 }
 
 impl<R: Read> MboxSplitter<R> {
@@ -234,6 +237,7 @@ impl<R: Read> MboxSplitter<R> {
             oversize: None,
             max_message: MAX_MESSAGE,
             finder: memmem::Finder::new(b"\nFrom "),
+            failed: None,
         }
     }
 
@@ -268,7 +272,7 @@ impl<R: Read> MboxSplitter<R> {
             }
             if self.eof {
                 if self.start >= self.buf.len() {
-                    return Ok(None);
+                    return self.failed.take().map_or(Ok(None), Err);
                 }
                 let end = self.buf.len();
                 let message = self.take(end);
@@ -289,6 +293,16 @@ impl<R: Read> MboxSplitter<R> {
             },
             None => {
                 let (src, envelope, line_len) = self.head(self.start);
+                if end - self.start > self.max_message {
+                    // Complete in the buffer, but over the limit all the same.
+                    self.start = end;
+                    return RawMessage {
+                        src,
+                        bytes: Vec::new(),
+                        envelope,
+                        oversize: true,
+                    };
+                }
                 let body = &self.buf[self.start + line_len..end];
                 RawMessage {
                     src,
@@ -346,7 +360,10 @@ impl<R: Read> MboxSplitter<R> {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
+                    // The messages read so far are handed out first; the
+                    // error comes after the last of them.
                     self.buf.truncate(old);
+                    self.eof = true;
                     let what = if e.kind() == io::ErrorKind::UnexpectedEof
                         || e.kind() == io::ErrorKind::InvalidInput
                         || e.kind() == io::ErrorKind::InvalidData
@@ -355,10 +372,11 @@ impl<R: Read> MboxSplitter<R> {
                     } else {
                         "read error"
                     };
-                    return Err(Error::io(
+                    self.failed = Some(Error::io(
                         format!("{}: byte {}: {what}", self.name, self.base + old as u64),
                         e,
                     ));
+                    return Ok(());
                 }
             }
         };
@@ -456,5 +474,23 @@ mod tests {
         assert_eq!(messages[1].bytes, b"Subject: small\n\nok\n");
         let offset = memmem::rfind(&data, b"From y").unwrap();
         assert_eq!(messages[1].src, format!("t:{offset}"));
+    }
+
+    /// Found by fuzz target `mbox_split`: a message over the limit that was
+    /// already whole in the buffer (the limit was only checked when reading
+    /// more) was handed on instead of being skipped.
+    #[test]
+    fn fuzz_mbox_split_limit_holds_for_messages_already_buffered() {
+        let mut data = b"From x Wed Mar  2 16:12:13 2011\nSubject: big\n\n".to_vec();
+        data.extend(std::iter::repeat_n(b'z', 5000));
+        data.extend_from_slice(b"\nFrom y Wed Mar  2 16:12:14 2011\nSubject: small\n\nok\n");
+        let messages = split(&data, 4096);
+        assert_eq!(messages.len(), 2);
+        assert!(messages[0].oversize && messages[0].bytes.is_empty());
+        assert_eq!(messages[1].bytes, b"Subject: small\n\nok\n");
+        // The limit counts the From line; exactly at it is still a message.
+        let exact = b"From x Wed Mar  2 16:12:13 2011\nabcd";
+        assert_eq!(split(exact, exact.len())[0].bytes, b"abcd");
+        assert!(split(exact, exact.len() - 1)[0].oversize);
     }
 }

@@ -447,3 +447,102 @@ fn hostile_mail_is_skipped_or_read_never_a_crash() {
         "the good report after the junk is read"
     );
 }
+
+/// Found by fuzz target `extract_message` (tests/regressions/): a mangled
+/// Courier DSN trips an internal assertion of the MIME parser (a panic in
+/// debug builds). The message is skipped as unreadable and the run goes on.
+#[test]
+fn fuzz_extract_message_mime_part_id_is_skipped_not_a_crash() {
+    let dir = tempfile::tempdir().unwrap();
+    let crash = fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/regressions/fuzz-extract_message-mime-part-id.eml"),
+    )
+    .unwrap();
+    let mut mbox = b"From x Wed Mar  2 16:12:13 2011\n".to_vec();
+    mbox.extend_from_slice(&crash);
+    mbox.extend(mbox_of(&["postfix-dsn-whois.eml"]));
+    fs::write(dir.path().join("crash.mbox"), &mbox).unwrap();
+    let (out, err, code) = run_in(
+        dir.path(),
+        &["-j1", "--rejects", "rejects.ndjson", "crash.mbox"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    let (read, _, from, skipped) = accounting(&err);
+    assert_eq!((read, from, skipped), (2, 1, 1), "{err}");
+    assert!(out.contains("\"ip\":\"203.0.113.7\""));
+    let rejects = fs::read_to_string(dir.path().join("rejects.ndjson")).unwrap();
+    assert!(
+        rejects.contains("crash.mbox:0") && rejects.contains("\"unreadable\""),
+        "{rejects}"
+    );
+}
+
+/// Splits the warning-then-failure mbox into one file per message.
+fn split_mbox(dir: &Path, name: &str) -> Vec<String> {
+    let mbox = fixture(name);
+    let mut starts: Vec<usize> = vec![0];
+    starts.extend(
+        mbox.windows(6)
+            .enumerate()
+            .filter(|(_, w)| w == b"\nFrom ")
+            .map(|(i, _)| i + 1),
+    );
+    starts.push(mbox.len());
+    let mut files = Vec::new();
+    for (n, w) in starts.windows(2).enumerate() {
+        let file = format!("part{n}.mbox");
+        fs::write(dir.join(&file), &mbox[w[0]..w[1]]).unwrap();
+        files.push(file);
+    }
+    files
+}
+
+#[test]
+fn shards_with_context_give_exactly_the_records_of_one_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let files = split_mbox(dir.path(), "warning-then-failure.mbox");
+    assert!(files.len() >= 3, "{files:?}");
+    let one: Vec<&str> = files.iter().map(String::as_str).collect();
+    let (single, err, _) = run_in(dir.path(), &one, None);
+    let single_counts = accounting(&err);
+
+    let mut with_context = String::new();
+    let mut without = String::new();
+    let mut counts = (0, 0, 0, 0);
+    for (i, file) in files.iter().enumerate() {
+        let mut args = vec![file.as_str()];
+        if i > 0 {
+            args.extend(["--context-before", &files[i - 1]]);
+        }
+        if i + 1 < files.len() {
+            args.extend(["--context-after", &files[i + 1]]);
+        }
+        let (out, err, code) = run_in(dir.path(), &args, None);
+        assert_eq!(code, 0, "{err}");
+        with_context.push_str(&out);
+        let c = accounting(&err);
+        counts = (
+            counts.0 + c.0,
+            counts.1 + c.1,
+            counts.2 + c.2,
+            counts.3 + c.3,
+        );
+        without.push_str(&run_in(dir.path(), &[file], None).0);
+    }
+    let sorted = |s: &str| {
+        let mut v: Vec<String> = s.lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(&with_context), sorted(&single));
+    assert_eq!(
+        counts, single_counts,
+        "the shards' summaries add up to one run's"
+    );
+    assert!(
+        without.lines().count() > single.lines().count(),
+        "without context a shard cannot know the warning was settled"
+    );
+}

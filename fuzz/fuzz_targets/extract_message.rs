@@ -1,0 +1,60 @@
+//! One message → records: the whole of f2b-extract's per-message work
+//! (MIME layers, bounce shapes, report recognition, dates, addresses).
+//!
+//! Beyond "no panic, no hang, bounded memory", every record must keep the
+//! promises of SPEC §1: a canonical IP address, a parseable RFC 3339 `ts`.
+#![no_main]
+
+use std::net::IpAddr;
+
+use f2b_extract::bounce::Unwrapper;
+use f2b_extract::mailbox::RawMessage;
+use f2b_extract::record::{Fields, Outcome};
+use libfuzzer_sys::fuzz_target;
+
+/// libFuzzer aborts on every panic. f2b-extract catches a panic of the MIME
+/// parser (mail-parser's internal `debug_assert!`s fire on mangled MIME in
+/// builds with debug assertions, as fuzz builds are) and skips the message
+/// as unreadable, as the product does; so those, and only those, may unwind.
+fn let_mime_parser_panics_unwind() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let abort = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !info
+                .location()
+                .is_some_and(|l| l.file().contains("/mail-parser-"))
+            {
+                abort(info);
+            }
+        }));
+    });
+}
+
+fuzz_target!(|data: &[u8]| {
+    let_mime_parser_panics_unwind();
+    let unwrapper = Unwrapper::new();
+    let message = RawMessage {
+        src: "fuzz".into(),
+        bytes: data.to_vec(),
+        envelope: None,
+        oversize: false,
+    };
+    let fields = Fields {
+        events: true,
+        template: true,
+    };
+    if let Outcome::Records { records, .. } = f2b_extract::process(&unwrapper, &message, fields) {
+        for record in &records {
+            if let Some(ip) = &record.ip {
+                let parsed: IpAddr = ip.parse().expect("record ip is an address");
+                assert_eq!(&parsed.to_canonical().to_string(), ip, "ip is canonical");
+            }
+            if let Some(ts) = &record.ts {
+                assert!(f2b_core::time::parse_rfc3339(ts).is_some(), "bad ts {ts:?}");
+            }
+            let line = serde_json::to_string(record).expect("record serialises");
+            assert!(!line.contains('\n'));
+        }
+    }
+});
