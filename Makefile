@@ -13,7 +13,7 @@ GEOIP ?=
 PFX2AS ?=
 ASNAMES ?=
 
-.PHONY: all build release test test-page lint fmt demo bench clean
+.PHONY: all build release test test-page test-spark test-recipes fuzz fuzz-smoke lint fmt demo bench clean
 
 all: build
 
@@ -29,6 +29,8 @@ test:
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	$(CARGO) fmt --all --check
 	$(MAKE) test-page
+	$(MAKE) test-recipes
+	$(MAKE) test-spark
 
 ## The demo's page rendered in headless Chromium (installed when missing).
 test-page: demo
@@ -62,6 +64,26 @@ demo: build
 	@echo "  $(OUT)/dataset.csv       the anonymized dataset ($$(($$(wc -l < $(OUT)/dataset.csv) - 1)) rows; also $(OUT)/dataset.ndjson)"
 	@echo "  $(OUT)/digest.json       the digest behind the charts"
 	@echo "  $(OUT)/report.html       the page of charts (open it in a browser)"
+
+## The analyst recipes of contrib/recipes (jq, DuckDB), checked against the demo's
+## outputs; installs duckdb into .venv-recipes/ when missing.
+test-recipes: demo
+	contrib/recipes/test-recipes.sh $(OUT)
+
+## The Spark recipe in local[2] mode on the sample, sharded, against one process;
+## installs pyspark into .venv-spark/ when missing (Java 17 must be there).
+test-spark: build
+	BIN=$(BIN) contrib/spark/test-spark.sh
+
+## Fuzzing (cargo fuzz, libFuzzer): every target for FUZZ_SECONDS (default 60) each.
+## Installs cargo-fuzz when missing; see docs/robustness.md.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
+
+## The short fuzzing run CI does: every target for 15 s.
+fuzz-smoke:
+	FUZZ_SECONDS=15 fuzz/run.sh
 
 ## Throughput, memory and peer comparison; writes bench/RESULTS.md.
 bench:

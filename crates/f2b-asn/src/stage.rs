@@ -374,14 +374,14 @@ impl Answer {
         } else {
             patch.set_null(keys.asns);
         }
-        patch.set_opt(keys.as_name, self.name.as_deref());
-        patch.set_opt(
+        patch.set_opt_str(keys.as_name, self.name.as_deref());
+        patch.set_opt_str(
             keys.as_country,
             self.country
                 .as_ref()
                 .and_then(|c| std::str::from_utf8(c).ok()),
         );
-        patch.set(keys.prefix, self.prefix.as_str());
+        patch.set_str(keys.prefix, self.prefix.as_str());
     }
 }
 

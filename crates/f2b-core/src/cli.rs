@@ -13,6 +13,7 @@ use crate::input::{paths_or_stdin, Input, Line};
 use crate::output::Rejects;
 use crate::progress::Progress;
 use crate::record::{recycle, FieldVec, Record};
+use crate::scan::KeyOrder;
 
 /// Output options of every binary.
 #[derive(Args, Debug, Clone, Default)]
@@ -157,6 +158,7 @@ pub fn for_each_record(
     let mut rejects = Rejects::create(args.rejects.as_ref())?;
     // One allocation for the fields of every record.
     let mut spare: FieldVec<'static> = Vec::with_capacity(32);
+    let mut order = KeyOrder::default();
     for path in paths_or_stdin(&args.files) {
         let mut lines = Input::open(&path)?.lines();
         let name = lines.name().to_string();
@@ -170,7 +172,8 @@ pub fn for_each_record(
                     continue;
                 }
                 Some(Line::Text(t)) => {
-                    match Record::parse_in(t, recycle(std::mem::take(&mut spare))) {
+                    match Record::parse_in(t, recycle(std::mem::take(&mut spare)), Some(&mut order))
+                    {
                         Ok(record) => {
                             stats.records += 1;
                             progress.tick();

@@ -17,6 +17,8 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+use crate::scan::KeyOrder;
+
 /// The raw JSON text of a value, exactly as the line has it: a string with its
 /// quotes and escapes, a number as written, `null`, a nested array or object.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
@@ -153,17 +155,28 @@ impl<'a> Record<'a> {
     /// an error whose text says why; duplicate keys are an error too, since a
     /// later stage could not tell which one is meant.
     pub fn parse(line: &'a [u8]) -> Result<Record<'a>, String> {
-        Self::parse_in(line, Vec::with_capacity(32))
+        Self::parse_in(line, Vec::with_capacity(32), None)
     }
 
     /// [`Record::parse`] into `fields` (empty), so that a loop can reuse one
     /// allocation: see [`Record::into_spare`].
-    pub(crate) fn parse_in(line: &'a [u8], mut fields: FieldVec<'a>) -> Result<Record<'a>, String> {
+    /// With `order`, the scanner guesses keys from the lines before (see
+    /// [`crate::scan::KeyOrder`]).
+    pub(crate) fn parse_in(
+        line: &'a [u8],
+        mut fields: FieldVec<'a>,
+        order: Option<&mut KeyOrder>,
+    ) -> Result<Record<'a>, String> {
         let text = std::str::from_utf8(line).ok();
         if let Some(text) = text {
-            if crate::scan::fields(text, &mut fields) {
+            let plain = match order {
+                Some(order) => crate::scan::fields_in_order(text, &mut fields, order),
+                None => crate::scan::fields(text, &mut fields),
+            };
+            if plain {
                 return Ok(Record { line, fields });
             }
+            fields.clear();
         }
         Self::parse_with(line, text)
     }
@@ -333,7 +346,7 @@ impl<'a> Record<'a> {
 }
 
 fn write_key(key: &str, out: &mut Vec<u8>) {
-    if key.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+    if crate::scan::plain(key.as_bytes()) {
         // Nothing to escape: the common case, without the escaper.
         out.push(b'"');
         out.extend_from_slice(key.as_bytes());
@@ -352,10 +365,13 @@ fn write_key(key: &str, out: &mut Vec<u8>) {
 #[derive(Default, Debug, Clone)]
 pub struct Patch {
     keys: String,
+    /// Each key JSON-encoded with its colon (`"key":`), ready to write.
+    encoded: Vec<u8>,
     values: Vec<u8>,
-    entries: Vec<(Range<usize>, Range<usize>)>,
-    /// Bit `n` is set when a key of length `n` is set (bit 63: 63 or more).
-    lengths: u64,
+    /// Per field: its key in `keys`, its encoded key in `encoded`, its value.
+    entries: Vec<(Range<usize>, Range<usize>, Range<usize>)>,
+    /// A one-word Bloom filter of the keys set (see `key_bit`).
+    bits: u64,
 }
 
 impl Patch {
@@ -367,9 +383,10 @@ impl Patch {
     /// Removes every field, keeping the allocations.
     pub fn clear(&mut self) {
         self.keys.clear();
+        self.encoded.clear();
         self.values.clear();
         self.entries.clear();
-        self.lengths = 0;
+        self.bits = 0;
     }
 
     /// Number of fields set.
@@ -387,6 +404,8 @@ impl Patch {
     pub fn set<V: Serialize + ?Sized>(&mut self, key: &str, value: &V) {
         let k0 = self.keys.len();
         self.keys.push_str(key);
+        let e0 = self.encoded.len();
+        write_key(key, &mut self.encoded);
         let v0 = self.values.len();
         if serde_json::to_writer(&mut self.values, value).is_err() {
             // Only non-string map keys or failing Serialize impls get here; a
@@ -394,9 +413,42 @@ impl Patch {
             self.values.truncate(v0);
             self.values.extend_from_slice(b"null");
         }
-        self.entries
-            .push((k0..self.keys.len(), v0..self.values.len()));
-        self.lengths |= length_bit(key);
+        self.entries.push((
+            k0..self.keys.len(),
+            e0..self.encoded.len(),
+            v0..self.values.len(),
+        ));
+        self.bits |= key_bit(key);
+    }
+
+    /// Sets `key` to the string `value`: [`Patch::set`] for the most common
+    /// value, without the serializer when there is nothing to escape.
+    pub fn set_str(&mut self, key: &str, value: &str) {
+        if !crate::scan::plain(value.as_bytes()) {
+            return self.set(key, value);
+        }
+        let k0 = self.keys.len();
+        self.keys.push_str(key);
+        let e0 = self.encoded.len();
+        write_key(key, &mut self.encoded);
+        let v0 = self.values.len();
+        self.values.push(b'"');
+        self.values.extend_from_slice(value.as_bytes());
+        self.values.push(b'"');
+        self.entries.push((
+            k0..self.keys.len(),
+            e0..self.encoded.len(),
+            v0..self.values.len(),
+        ));
+        self.bits |= key_bit(key);
+    }
+
+    /// Sets `key` to `value`, or `null` when there is none.
+    pub fn set_opt_str(&mut self, key: &str, value: Option<&str>) {
+        match value {
+            Some(v) => self.set_str(key, v),
+            None => self.set_null(key),
+        }
     }
 
     /// Sets `key` to `null`.
@@ -412,32 +464,35 @@ impl Patch {
         }
     }
 
-    fn key(&self, i: usize) -> &str {
-        &self.keys[self.entries[i].0.clone()]
-    }
-
-    /// False when no key set has the length of `key`, so `find` would fail.
+    /// False when `key` is certainly not set, so `find` would fail.
     #[inline]
     fn may_have(&self, key: &str) -> bool {
-        self.lengths & length_bit(key) != 0
+        self.bits & key_bit(key) != 0
     }
 
     fn find(&self, key: &str) -> Option<usize> {
-        (0..self.entries.len()).find(|&i| self.key(i) == key)
+        let (keys, key) = (self.keys.as_bytes(), key.as_bytes());
+        self.entries
+            .iter()
+            .position(|(k, _, _)| k.len() == key.len() && crate::scan::same(&keys[k.clone()], key))
     }
 
     fn write_entry(&self, i: usize, first: bool, out: &mut Vec<u8>) {
         if !first {
             out.push(b',');
         }
-        write_key(self.key(i), out);
-        out.extend_from_slice(&self.values[self.entries[i].1.clone()]);
+        let (_, encoded, value) = &self.entries[i];
+        out.extend_from_slice(&self.encoded[encoded.clone()]);
+        out.extend_from_slice(&self.values[value.clone()]);
     }
 }
 
+/// A key's bit in [`Patch`]'s filter: from its length and first and last
+/// bytes, which tell most field names apart, so a record's other fields
+/// rarely need a comparison.
 #[inline]
-fn length_bit(key: &str) -> u64 {
-    1u64 << key.len().min(63)
+fn key_bit(key: &str) -> u64 {
+    1u64 << (Keys::slot(key) & 63)
 }
 
 /// The top-level entries of a JSON object, in order, values kept raw.
@@ -635,7 +690,7 @@ mod tests {
     #[test]
     fn a_recycled_vector_keeps_its_allocation() {
         let line = br#"{"a":1,"b":2}"#;
-        let record = Record::parse_in(line, Vec::with_capacity(64)).unwrap();
+        let record = Record::parse_in(line, Vec::with_capacity(64), None).unwrap();
         let spare = record.into_spare();
         assert!(spare.is_empty() && spare.capacity() >= 64);
     }

@@ -219,25 +219,178 @@ impl Seen {
     }
 }
 
+/// `text[start..end]`, where both ends are next to an ASCII delimiter of
+/// the JSON grammar (a quote, `:`, `,`, a bracket, whitespace, or the first
+/// or last byte of a number or literal), so char boundaries: the scanner
+/// only calls it with such positions, and they are checked in debug builds.
+#[inline(always)]
+fn between_delimiters(text: &str, start: usize, end: usize) -> &str {
+    debug_assert!(start <= end && text.is_char_boundary(start) && text.is_char_boundary(end));
+    // SAFETY: `start <= end <= text.len()` (positions the cursor reached in
+    // `text`) and both are char boundaries, as said above. The checked
+    // `text.get` costs 7 % of a stage's instructions here (callgrind).
+    unsafe { text.get_unchecked(start..end) }
+}
+
+/// Short byte strings compared without a call to `memcmp` (keys are a few
+/// bytes; the call costs more than the comparison): word by word, the last
+/// word overlapping the one before.
+#[inline(always)]
+pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], i: usize| {
+        s.get(i..i + 8)
+            .map(|w| u64::from_le_bytes(w.try_into().unwrap_or_default()))
+    };
+    let half = |s: &[u8], i: usize| {
+        s.get(i..i + 4)
+            .map(|w| u32::from_le_bytes(w.try_into().unwrap_or_default()))
+    };
+    if n >= 8 {
+        let mut i = 0;
+        while i + 8 < n {
+            if word(a, i) != word(b, i) {
+                return false;
+            }
+            i += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a.iter().zip(b).all(|(x, y)| x == y)
+    }
+}
+
+/// True when `bytes` need no escaping in a JSON string: no quote, no
+/// backslash, no control character (eight bytes at a time).
+#[inline]
+pub(crate) fn plain(bytes: &[u8]) -> bool {
+    const ONES: u64 = u64::MAX / 0xff;
+    const HIGH: u64 = ONES * 0x80;
+    let special = |v: u64| {
+        let quote = v ^ (ONES * u64::from(b'"'));
+        let backslash = v ^ (ONES * u64::from(b'\\'));
+        ((quote.wrapping_sub(ONES) & !quote)
+            | (backslash.wrapping_sub(ONES) & !backslash)
+            | (v.wrapping_sub(ONES * 0x20) & !v))
+            & HIGH
+    };
+    let (words, rest) = bytes.as_chunks::<8>();
+    words.iter().all(|w| special(u64::from_le_bytes(*w)) == 0)
+        && rest.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+}
+
+/// The keys of the last line scanned, in order: the lines of one producer
+/// nearly always repeat them, so the next line's keys are first compared
+/// with these (a few bytes each) instead of being scanned and checked for
+/// duplicates one by one. Only ever a guess: a line that differs is scanned
+/// in full from where it differs.
+#[derive(Default, Debug, Clone)]
+pub struct KeyOrder {
+    /// The keys, concatenated; each is plain (no escape, quote or control).
+    bytes: Vec<u8>,
+    /// Where each key ends in `bytes`.
+    ends: Vec<usize>,
+}
+
+impl KeyOrder {
+    /// The `n`-th key.
+    #[inline(always)]
+    fn key(&self, n: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(n)?;
+        let start = if n == 0 { 0 } else { self.ends[n - 1] };
+        self.bytes.get(start..end)
+    }
+
+    fn set<'a>(&mut self, fields: &[(Cow<'a, str>, Raw<'a>)]) {
+        self.bytes.clear();
+        self.ends.clear();
+        for (key, _) in fields {
+            self.bytes.extend_from_slice(key.as_bytes());
+            self.ends.push(self.bytes.len());
+        }
+    }
+}
+
 /// Scans `line`. When it is a plain JSON object (see the module
 /// documentation), appends its top-level fields in order to `fields` and
 /// returns true; otherwise returns false, and `fields` holds some fields of
 /// the line (callers clear it).
 pub fn fields<'a>(line: &'a str, fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>) -> bool {
-    scan(line, fields).is_some()
+    scan(line, fields, None).is_some()
+}
+
+/// [`fields`] for a stream of lines: `order` carries the key order from line
+/// to line. Same answers as [`fields`], only faster when lines repeat their keys.
+pub fn fields_in_order<'a>(
+    line: &'a str,
+    fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>,
+    order: &mut KeyOrder,
+) -> bool {
+    scan(line, fields, Some(order)).is_some()
 }
 
 #[inline]
-fn scan<'a>(text: &'a str, fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>) -> Option<()> {
+fn scan<'a>(
+    text: &'a str,
+    fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>,
+    order: Option<&mut KeyOrder>,
+) -> Option<()> {
     let line = text.as_bytes();
     let mut c = Cursor { b: line, i: 0 };
     let mut seen = Seen::default();
     let first = fields.len();
+    // While every key so far is the guessed one, the keys are distinct
+    // (they were in the line that set the order) and need no check.
+    let mut guessing = order.as_ref().is_some_and(|o| !o.ends.is_empty());
     c.skip_ws();
     c.eat(b'{')?;
     c.skip_ws();
     if c.eat(b'}').is_none() {
         loop {
+            if guessing {
+                let n = fields.len() - first;
+                let guess = order.as_ref().and_then(|o| o.key(n));
+                if let Some(key) = guess {
+                    let end = c.i + 1 + key.len();
+                    if line.get(c.i) == Some(&b'"')
+                        && line.get(end) == Some(&b'"')
+                        && same(&line[c.i + 1..end], key)
+                    {
+                        let key = between_delimiters(text, c.i + 1, end);
+                        c.i = end + 1;
+                        c.skip_ws();
+                        c.eat(b':')?;
+                        c.skip_ws();
+                        let v0 = c.i;
+                        c.value(1)?;
+                        let value = between_delimiters(text, v0, c.i);
+                        fields.push((Cow::Borrowed(key), Raw::new(value)));
+                        c.skip_ws();
+                        match c.peek()? {
+                            b',' => {
+                                c.i += 1;
+                                c.skip_ws();
+                                continue;
+                            }
+                            b'}' => {
+                                c.i += 1;
+                                break;
+                            }
+                            _ => return None,
+                        }
+                    }
+                }
+                // The guess failed here: the keys so far join the duplicate check.
+                guessing = false;
+                for (key, _) in &fields[first..] {
+                    seen.insert(key.as_bytes());
+                }
+            }
             let (k0, k1) = c.string(false)?;
             c.skip_ws();
             c.eat(b':')?;
@@ -245,8 +398,8 @@ fn scan<'a>(text: &'a str, fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>) -> Option<
             let v0 = c.i;
             c.value(1)?;
             // Both ranges lie on ASCII delimiters, so they are char boundaries.
-            let key = text.get(k0..k1)?;
-            let value = text.get(v0..c.i)?;
+            let key = between_delimiters(text, k0, k1);
+            let value = between_delimiters(text, v0, c.i);
             if fields.len() - first >= MAX_FIELDS
                 || (seen.insert(key.as_bytes()) && fields[first..].iter().any(|(k, _)| k == key))
             {
@@ -268,7 +421,15 @@ fn scan<'a>(text: &'a str, fields: &mut Vec<(Cow<'a, str>, Raw<'a>)>) -> Option<
         }
     }
     c.skip_ws();
-    (c.i == line.len()).then_some(())
+    if c.i != line.len() {
+        return None;
+    }
+    if let Some(order) = order {
+        if !guessing || fields.len() - first != order.ends.len() {
+            order.set(&fields[first..]);
+        }
+    }
+    Some(())
 }
 
 #[cfg(test)]

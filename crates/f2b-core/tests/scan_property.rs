@@ -267,3 +267,88 @@ fn hostile_lines_neither_panic_nor_differ() {
         same_as_reference(line.as_bytes()).unwrap();
     }
 }
+
+/// What the stateless scanner says of `line`: its fields, or refusal.
+fn scanned(line: &[u8], order: Option<&mut scan::KeyOrder>) -> Option<Vec<(String, String)>> {
+    let text = std::str::from_utf8(line).ok()?;
+    let mut fields: Vec<(Cow<'_, str>, Raw<'_>)> = Vec::new();
+    let plain = match order {
+        Some(order) => scan::fields_in_order(text, &mut fields, order),
+        None => scan::fields(text, &mut fields),
+    };
+    plain.then(|| {
+        fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.get().to_string()))
+            .collect()
+    })
+}
+
+/// Lines that mostly repeat one key order, and the ways a line can leave
+/// it: fewer keys, more keys, a renamed key, a key repeated (a duplicate
+/// the guessing must still catch), keys swapped.
+fn line_sequence() -> impl Strategy<Value = Vec<Vec<u8>>> {
+    let base = prop::collection::vec("[a-z_]{1,10}", 1..10);
+    let variants = prop::collection::vec(
+        (
+            0u8..7,
+            any::<prop::sample::Index>(),
+            "[a-z_]{1,10}",
+            0u32..1000,
+        ),
+        1..16,
+    );
+    (base, variants).prop_map(|(base, variants)| {
+        let mut keys: Vec<String> = Vec::new();
+        for k in base {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        variants
+            .into_iter()
+            .map(|(kind, at, name, n)| {
+                let mut ks = keys.clone();
+                let i = at.index(ks.len());
+                match kind {
+                    0 | 1 => {}
+                    2 => ks.truncate(i),
+                    3 => ks.push(name),
+                    4 => ks[i] = name,
+                    5 => {
+                        let k = ks[i].clone();
+                        ks.push(k);
+                    }
+                    _ => ks.swap(0, i),
+                }
+                let body: Vec<String> = ks.iter().map(|k| format!("\"{k}\":{n}")).collect();
+                format!("{{{}}}", body.join(",")).into_bytes()
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 2048,
+        rng_algorithm: proptest::test_runner::RngAlgorithm::XorShift,
+        ..ProptestConfig::default()
+    })]
+
+    /// Guessing keys from the line before changes speed, never answers.
+    #[test]
+    fn key_order_guessing_gives_the_stateless_answer(
+        lines in line_sequence(),
+        noise in prop::collection::vec(record_line(), 0..4),
+    ) {
+        let mut order = scan::KeyOrder::default();
+        for line in lines.iter().chain(&noise).chain(&lines) {
+            prop_assert_eq!(
+                scanned(line, Some(&mut order)),
+                scanned(line, None),
+                "{}",
+                String::from_utf8_lossy(line)
+            );
+        }
+    }
+}

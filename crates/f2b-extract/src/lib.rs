@@ -171,6 +171,18 @@ pub fn run(args: Args) -> Result<()> {
         progress: Progress::new("messages", args.output.quiet),
         line: Vec::with_capacity(1024),
     };
+    let same = |a: &PathBuf, b: &PathBuf| {
+        a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
+    };
+    for c in args.context_before.iter().chain(&args.context_after) {
+        if paths.iter().any(|p| same(p, c)) {
+            return Err(Error::usage(format!(
+                "{} is both a mailbox to read and context: context is the mail \
+                 around this shard's, not in it",
+                c.display()
+            )));
+        }
+    }
     let mut read = Ok(());
     // Context mail only matters to the duplicate filter.
     let context = !args.keep_duplicates;

@@ -546,3 +546,19 @@ fn shards_with_context_give_exactly_the_records_of_one_run() {
         "without context a shard cannot know the warning was settled"
     );
 }
+
+#[test]
+fn a_mailbox_cannot_be_its_own_context() {
+    let dir = fixtures();
+    let (_, err, code) = run_in(
+        &dir,
+        &[
+            "warning-then-failure.mbox",
+            "--context-before",
+            "./warning-then-failure.mbox",
+        ],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("both a mailbox to read and context"), "{err}");
+}
