@@ -23,7 +23,8 @@ build:
 release:
 	$(CARGO) build --workspace --release --locked
 
-## The whole test suite, as CI runs it: tests, clippy, formatting, the page in a browser.
+## The whole test suite, as CI runs it: tests, clippy, formatting, the page in a
+## browser, the analyst and Spark recipes, a short fuzzing run.
 test:
 	$(CARGO) test --workspace --locked
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
@@ -31,6 +32,7 @@ test:
 	$(MAKE) test-page
 	$(MAKE) test-recipes
 	$(MAKE) test-spark
+	$(MAKE) fuzz-smoke
 
 ## The demo's page rendered in headless Chromium (installed when missing).
 test-page: demo
@@ -81,9 +83,10 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run.sh
 
-## The short fuzzing run CI does: every target for 15 s.
+## The short fuzzing run `make test` (and so CI) does: every target for 10 s,
+## from seeds made of the project's fixtures.
 fuzz-smoke:
-	FUZZ_SECONDS=15 fuzz/run.sh
+	FUZZ_SECONDS=10 fuzz/run.sh
 
 ## Throughput, memory and peer comparison; writes bench/RESULTS.md.
 bench:
