@@ -80,31 +80,10 @@ fn ip_value() -> impl Strategy<Value = String> {
 
 fn ts_value() -> impl Strategy<Value = String> {
     prop_oneof![
-        (0i64..2_000_000_000).prop_map(|s| format!("\"{}\"", rfc3339(s))),
+        (0i64..2_000_000_000).prop_map(|s| format!("\"{}\"", f2b_core::time::format_rfc3339(s))),
         Just("null".to_string()),
         string_literal(),
     ]
-}
-
-fn rfc3339(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
 }
 
 /// One record: the fields the stages read, optional, among unknown ones, in any order.

@@ -402,17 +402,26 @@ impl Patch {
     /// Sets `key` to the JSON encoding of `value`. Setting a key twice keeps both;
     /// callers set each key once.
     pub fn set<V: Serialize + ?Sized>(&mut self, key: &str, value: &V) {
+        self.push(key, |values| {
+            let v0 = values.len();
+            if serde_json::to_writer(&mut *values, value).is_err() {
+                // Only non-string map keys or failing Serialize impls get here;
+                // a record must stay valid JSON, so the value becomes unknown.
+                values.truncate(v0);
+                values.extend_from_slice(b"null");
+            }
+        });
+    }
+
+    /// Adds `key` with the value `write` appends to the values.
+    #[inline]
+    fn push(&mut self, key: &str, write: impl FnOnce(&mut Vec<u8>)) {
         let k0 = self.keys.len();
         self.keys.push_str(key);
         let e0 = self.encoded.len();
         write_key(key, &mut self.encoded);
         let v0 = self.values.len();
-        if serde_json::to_writer(&mut self.values, value).is_err() {
-            // Only non-string map keys or failing Serialize impls get here; a
-            // record must stay valid JSON, so the value becomes unknown.
-            self.values.truncate(v0);
-            self.values.extend_from_slice(b"null");
-        }
+        write(&mut self.values);
         self.entries.push((
             k0..self.keys.len(),
             e0..self.encoded.len(),
@@ -427,20 +436,11 @@ impl Patch {
         if !crate::scan::plain(value.as_bytes()) {
             return self.set(key, value);
         }
-        let k0 = self.keys.len();
-        self.keys.push_str(key);
-        let e0 = self.encoded.len();
-        write_key(key, &mut self.encoded);
-        let v0 = self.values.len();
-        self.values.push(b'"');
-        self.values.extend_from_slice(value.as_bytes());
-        self.values.push(b'"');
-        self.entries.push((
-            k0..self.keys.len(),
-            e0..self.encoded.len(),
-            v0..self.values.len(),
-        ));
-        self.bits |= key_bit(key);
+        self.push(key, |values| {
+            values.push(b'"');
+            values.extend_from_slice(value.as_bytes());
+            values.push(b'"');
+        });
     }
 
     /// Sets `key` to `value`, or `null` when there is none.

@@ -352,59 +352,48 @@ fn scan<'a>(
     c.skip_ws();
     if c.eat(b'}').is_none() {
         loop {
-            if guessing {
-                let n = fields.len() - first;
-                let guess = order.as_ref().and_then(|o| o.key(n));
-                if let Some(key) = guess {
+            let n = fields.len() - first;
+            let guessed = match order.as_ref().and_then(|o| o.key(n)) {
+                Some(key) if guessing => {
                     let end = c.i + 1 + key.len();
-                    if line.get(c.i) == Some(&b'"')
+                    let hit = line.get(c.i) == Some(&b'"')
                         && line.get(end) == Some(&b'"')
-                        && same(&line[c.i + 1..end], key)
-                    {
-                        let key = between_delimiters(text, c.i + 1, end);
+                        && same(&line[c.i + 1..end], key);
+                    hit.then(|| {
                         c.i = end + 1;
-                        c.skip_ws();
-                        c.eat(b':')?;
-                        c.skip_ws();
-                        let v0 = c.i;
-                        c.value(1)?;
-                        let value = between_delimiters(text, v0, c.i);
-                        fields.push((Cow::Borrowed(key), Raw::new(value)));
-                        c.skip_ws();
-                        match c.peek()? {
-                            b',' => {
-                                c.i += 1;
-                                c.skip_ws();
-                                continue;
-                            }
-                            b'}' => {
-                                c.i += 1;
-                                break;
-                            }
-                            _ => return None,
+                        between_delimiters(text, end - key.len(), end)
+                    })
+                }
+                _ => None,
+            };
+            let key = match guessed {
+                Some(key) => key,
+                None => {
+                    if guessing {
+                        // The guess failed here: the keys so far join the
+                        // duplicate check.
+                        guessing = false;
+                        for (key, _) in &fields[first..] {
+                            seen.insert(key.as_bytes());
                         }
                     }
+                    let (k0, k1) = c.string(false)?;
+                    let key = between_delimiters(text, k0, k1);
+                    if n >= MAX_FIELDS
+                        || (seen.insert(key.as_bytes())
+                            && fields[first..].iter().any(|(k, _)| k == key))
+                    {
+                        return None;
+                    }
+                    key
                 }
-                // The guess failed here: the keys so far join the duplicate check.
-                guessing = false;
-                for (key, _) in &fields[first..] {
-                    seen.insert(key.as_bytes());
-                }
-            }
-            let (k0, k1) = c.string(false)?;
+            };
             c.skip_ws();
             c.eat(b':')?;
             c.skip_ws();
             let v0 = c.i;
             c.value(1)?;
-            // Both ranges lie on ASCII delimiters, so they are char boundaries.
-            let key = between_delimiters(text, k0, k1);
             let value = between_delimiters(text, v0, c.i);
-            if fields.len() - first >= MAX_FIELDS
-                || (seen.insert(key.as_bytes()) && fields[first..].iter().any(|(k, _)| k == key))
-            {
-                return None;
-            }
             fields.push((Cow::Borrowed(key), Raw::new(value)));
             c.skip_ws();
             match c.peek()? {
