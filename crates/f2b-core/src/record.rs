@@ -361,7 +361,9 @@ fn write_key(key: &str, out: &mut Vec<u8>) {
 /// The fields one stage sets on a record: keys with their JSON-encoded values.
 ///
 /// A patch is reused from record to record (`clear`), so that setting fields
-/// allocates nothing in the steady state.
+/// allocates nothing in the steady state; a stage sets the same keys in the
+/// same order for every record, and the keys of the record before are kept
+/// (encoded) for as long as they repeat.
 #[derive(Default, Debug, Clone)]
 pub struct Patch {
     keys: String,
@@ -369,7 +371,10 @@ pub struct Patch {
     encoded: Vec<u8>,
     values: Vec<u8>,
     /// Per field: its key in `keys`, its encoded key in `encoded`, its value.
+    /// Entries from `len` on are the keys of the record before, kept for reuse.
     entries: Vec<(Range<usize>, Range<usize>, Range<usize>)>,
+    /// Fields set for this record.
+    len: usize,
     /// A one-word Bloom filter of the keys set (see `key_bit`).
     bits: u64,
 }
@@ -382,21 +387,19 @@ impl Patch {
 
     /// Removes every field, keeping the allocations.
     pub fn clear(&mut self) {
-        self.keys.clear();
-        self.encoded.clear();
         self.values.clear();
-        self.entries.clear();
+        self.len = 0;
         self.bits = 0;
     }
 
     /// Number of fields set.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.len
     }
 
     /// True when no field is set.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len == 0
     }
 
     /// Sets `key` to the JSON encoding of `value`. Setting a key twice keeps both;
@@ -416,17 +419,31 @@ impl Patch {
     /// Adds `key` with the value `write` appends to the values.
     #[inline]
     fn push(&mut self, key: &str, write: impl FnOnce(&mut Vec<u8>)) {
-        let k0 = self.keys.len();
-        self.keys.push_str(key);
-        let e0 = self.encoded.len();
-        write_key(key, &mut self.encoded);
+        let n = self.len;
         let v0 = self.values.len();
         write(&mut self.values);
-        self.entries.push((
-            k0..self.keys.len(),
-            e0..self.encoded.len(),
-            v0..self.values.len(),
-        ));
+        let value = v0..self.values.len();
+        let kept = self.entries.get(n).is_some_and(|(k, _, _)| {
+            k.len() == key.len()
+                && crate::scan::same(&self.keys.as_bytes()[k.clone()], key.as_bytes())
+        });
+        if kept {
+            self.entries[n].2 = value;
+        } else {
+            // A new key here: the kept keys from here on are another order's.
+            let (k0, e0) = match self.entries.get(n) {
+                Some((k, e, _)) => (k.start, e.start),
+                None => (self.keys.len(), self.encoded.len()),
+            };
+            self.entries.truncate(n);
+            self.keys.truncate(k0);
+            self.encoded.truncate(e0);
+            self.keys.push_str(key);
+            write_key(key, &mut self.encoded);
+            self.entries
+                .push((k0..self.keys.len(), e0..self.encoded.len(), value));
+        }
+        self.len = n + 1;
         self.bits |= key_bit(key);
     }
 
@@ -472,7 +489,7 @@ impl Patch {
 
     fn find(&self, key: &str) -> Option<usize> {
         let (keys, key) = (self.keys.as_bytes(), key.as_bytes());
-        self.entries
+        self.entries[..self.len]
             .iter()
             .position(|(k, _, _)| k.len() == key.len() && crate::scan::same(&keys[k.clone()], key))
     }
@@ -552,6 +569,39 @@ mod tests {
         let mut out = Vec::new();
         record.write_patched(&patch, &mut out);
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn a_reused_patch_writes_each_records_own_keys() {
+        let record = Record::parse(br#"{"ip":"192.0.2.1","b":0}"#).unwrap();
+        let mut patch = Patch::new();
+        let mut write = |keys: &[&str]| {
+            patch.clear();
+            for (i, key) in keys.iter().enumerate() {
+                patch.set(key, &i);
+            }
+            let mut out = Vec::new();
+            record.write_patched(&patch, &mut out);
+            String::from_utf8(out).unwrap()
+        };
+        assert_eq!(
+            write(&["a", "b"]),
+            "{\"ip\":\"192.0.2.1\",\"b\":1,\"a\":0}\n"
+        );
+        assert_eq!(
+            write(&["a", "c", "d"]),
+            "{\"ip\":\"192.0.2.1\",\"b\":0,\"a\":0,\"c\":1,\"d\":2}\n"
+        );
+        assert_eq!(write(&["a"]), "{\"ip\":\"192.0.2.1\",\"b\":0,\"a\":0}\n");
+        assert_eq!(
+            write(&["x\"y", "a"]),
+            "{\"ip\":\"192.0.2.1\",\"b\":0,\"x\\\"y\":0,\"a\":1}\n"
+        );
+        assert_eq!(write(&[]), "{\"ip\":\"192.0.2.1\",\"b\":0}\n");
+        assert_eq!(
+            write(&["b", "a"]),
+            "{\"ip\":\"192.0.2.1\",\"b\":0,\"a\":1}\n"
+        );
     }
 
     #[test]
