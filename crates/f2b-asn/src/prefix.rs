@@ -57,20 +57,33 @@ impl Prefix {
     }
 }
 
+impl Prefix {
+    /// The text of an IPv4 prefix (`a.b.c.d/n`, at most 18 bytes) written
+    /// into `buf` without the formatting machinery (this runs for every
+    /// record); its length, or `None` for an IPv6 prefix.
+    pub fn v4_text(&self, buf: &mut [u8; 18]) -> Option<usize> {
+        let IpAddr::V4(a) = self.addr else {
+            return None;
+        };
+        let mut n = 0;
+        for (i, octet) in a.octets().into_iter().chain([self.len]).enumerate() {
+            if i > 0 {
+                buf[n] = if i == 4 { b'/' } else { b'.' };
+                n += 1;
+            }
+            n += write_decimal(octet, &mut buf[n..]);
+        }
+        Some(n)
+    }
+}
+
 impl fmt::Display for Prefix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.addr {
             // By hand: this runs for every new address of a run.
-            IpAddr::V4(a) => {
+            IpAddr::V4(_) => {
                 let mut buf = [0u8; 18];
-                let mut n = 0;
-                for (i, octet) in a.octets().into_iter().chain([self.len]).enumerate() {
-                    if i > 0 {
-                        buf[n] = if i == 4 { b'/' } else { b'.' };
-                        n += 1;
-                    }
-                    n += write_decimal(octet, &mut buf[n..]);
-                }
+                let n = self.v4_text(&mut buf).ok_or(fmt::Error)?;
                 f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
             }
             IpAddr::V6(a) => write!(f, "{a}/{}", self.len),

@@ -319,7 +319,11 @@ impl PrefixText {
     fn set(&mut self, prefix: &Prefix) {
         use std::fmt::Write;
         self.len = 0;
-        if write!(self, "{prefix}").is_err() {
+        let mut v4 = [0u8; 18];
+        if let Some(n) = prefix.v4_text(&mut v4) {
+            self.buf[..n].copy_from_slice(&v4[..n]);
+            self.len = n as u8;
+        } else if write!(self, "{prefix}").is_err() {
             self.len = 0;
         }
     }
