@@ -53,12 +53,26 @@ pub fn parse_line(line: &[u8]) -> Result<Option<AsNameLine<'_>>, String> {
         .ok_or_else(|| format!("link text {:?} is not an AS number", lossy(label)))?;
     let text = after_open[close + 4..].trim_ascii();
     let (name, country) = split_country(text);
-    let name = decode_text(name.trim_ascii_end());
+    let name = clean_name(decode_text(name.trim_ascii_end()));
     Ok(Some(AsNameLine {
         asn,
         name: (!name.is_empty()).then_some(name),
         country,
     }))
+}
+
+/// A name as it may be written anywhere (a CSV cell, a terminal, a chart):
+/// control characters, raw or from entities such as `&#10;`, become spaces,
+/// and space around it (an `&nbsp;` at the end, say) goes.
+fn clean_name(name: Cow<'_, str>) -> Cow<'_, str> {
+    if !name.chars().any(char::is_control) && name.trim().len() == name.len() {
+        return name;
+    }
+    let spaced: String = name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Cow::Owned(spaced.trim().to_string())
 }
 
 /// Splits a final `, CC` (two ASCII capitals) off `text`.
@@ -393,6 +407,25 @@ mod tests {
         );
         assert_eq!(parse(r#"<a href="x">AS64514</a>"#), (64514, None, None));
         assert_eq!(parse(r#"<A HREF="x">as5</A>  ZZ"#), (5, s("ZZ"), None));
+    }
+
+    /// Found by fuzz target `autnums`: `&#10;` (and raw control bytes) put a
+    /// line break or a NUL into an AS name, which then reached CSV cells and
+    /// the report.
+    #[test]
+    fn fuzz_autnums_control_characters_never_reach_a_name() {
+        let line = b"<a href=\"/cgi-bin/as-report?as=AS2&view=2.0\">AS2</a> Evil&#10;Net\x7f &#x85;Co&#9;, US";
+        let entry = parse_line(line).unwrap().unwrap();
+        assert_eq!(entry.name.as_deref(), Some("Evil Net   Co"));
+        assert_eq!(entry.country, Some(*b"US"));
+        let only = parse_line(b"<a href=\"x\">AS3</a> &#10;&#13;")
+            .unwrap()
+            .unwrap();
+        assert_eq!(only.name, None, "a name of nothing but controls is no name");
+        let nbsp = parse_line(b"<a href=\"x\">AS4</a> Foo&nbsp;")
+            .unwrap()
+            .unwrap();
+        assert_eq!(nbsp.name.as_deref(), Some("Foo"));
     }
 
     #[test]
