@@ -13,11 +13,11 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
-use f2b_core::input::{Input, Line};
+use f2b_core::input::Input;
 use f2b_core::Result;
 
 use crate::prefix2as::{lossy, parse_asn};
-use crate::problems::RowProblem;
+use crate::problems::{read_rows, RowProblem};
 
 /// One parsed line of `autnums.html`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -327,29 +327,14 @@ impl AsNames {
         input: Input,
         problem: &mut dyn FnMut(&RowProblem) -> Result<()>,
     ) -> Result<NamesStats> {
-        let mut lines = input.lines();
         let mut stats = NamesStats::default();
-        while let Some(line) = lines.next_line()? {
-            let parsed = match line {
-                Line::Text(text) => parse_line(text),
-                Line::TooLong { len } => Err(format!("line of {len} bytes is too long")),
-            };
-            match parsed {
-                Ok(None) => {}
-                Ok(Some(entry)) => {
-                    stats.entries += 1;
-                    self.insert(entry.asn, entry.name.as_deref(), entry.country);
-                }
-                Err(reason) => {
-                    stats.malformed += 1;
-                    problem(&RowProblem {
-                        input: lines.name().to_string(),
-                        line: lines.line_no(),
-                        reason,
-                    })?;
-                }
+        stats.malformed = read_rows(input, problem, |text| {
+            if let Some(entry) = parse_line(text)? {
+                stats.entries += 1;
+                self.insert(entry.asn, entry.name.as_deref(), entry.country);
             }
-        }
+            Ok(())
+        })?;
         Ok(stats)
     }
 }

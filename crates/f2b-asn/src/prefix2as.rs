@@ -9,13 +9,13 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
-use f2b_core::input::{Input, Line};
+use f2b_core::input::Input;
 use f2b_core::{Error, Result};
 use ip_network_table_deps_treebitmap::IpLookupTable;
 
 use crate::autnums::{AsNames, NameRef};
 use crate::prefix::{parse_ip, Prefix};
-use crate::problems::RowProblem;
+use crate::problems::{read_rows, RowProblem};
 
 /// Parses one prefix2as row into its prefix, filling `origins` with the
 /// origin ASNs in the order given (duplicates dropped).
@@ -335,46 +335,32 @@ impl Prefix2As {
         names: Option<&AsNames>,
         problem: &mut dyn FnMut(&RowProblem) -> Result<()>,
     ) -> Result<LoadStats> {
-        let mut lines = input.lines();
         let mut stats = LoadStats::default();
         let mut origins = Vec::with_capacity(8);
         // Neighbouring rows often share their origin: remember the last name.
         let mut last: Option<(u32, NameRef)> = None;
-        while let Some(line) = lines.next_line()? {
-            let parsed = match line {
-                Line::Text(text) => parse_row(text, &mut origins),
-                Line::TooLong { len } => Err(format!("line of {len} bytes is too long")),
+        stats.malformed = read_rows(input, problem, |text| {
+            let Some(prefix) = parse_row(text, &mut origins)? else {
+                return Ok(());
             };
-            match parsed {
-                Ok(None) => {}
-                Ok(Some(prefix)) => {
-                    match prefix.addr() {
-                        IpAddr::V4(_) => stats.v4_rows += 1,
-                        IpAddr::V6(_) => stats.v6_rows += 1,
-                    }
-                    let name = match (names, origins.first()) {
-                        (Some(names), Some(&asn)) => match last {
-                            Some((a, r)) if a == asn => r,
-                            _ => {
-                                let r = names.name_ref(asn);
-                                last = Some((asn, r));
-                                r
-                            }
-                        },
-                        _ => NameRef::NONE,
-                    };
-                    self.insert_named(prefix, &origins, name);
-                }
-                Err(reason) => {
-                    stats.malformed += 1;
-                    problem(&RowProblem {
-                        input: lines.name().to_string(),
-                        line: lines.line_no(),
-                        reason,
-                    })?;
-                }
+            match prefix.addr() {
+                IpAddr::V4(_) => stats.v4_rows += 1,
+                IpAddr::V6(_) => stats.v6_rows += 1,
             }
-        }
+            let name = match (names, origins.first()) {
+                (Some(names), Some(&asn)) => match last {
+                    Some((a, r)) if a == asn => r,
+                    _ => {
+                        let r = names.name_ref(asn);
+                        last = Some((asn, r));
+                        r
+                    }
+                },
+                _ => NameRef::NONE,
+            };
+            self.insert_named(prefix, &origins, name);
+            Ok(())
+        })?;
         Ok(stats)
     }
 }

@@ -4,7 +4,35 @@
 use std::fmt;
 use std::io::Write;
 
+use f2b_core::input::{Input, Line};
 use f2b_core::{Error, Result};
+
+/// Reads a data file line by line: `each` reads one line (a row, or a line
+/// that is not one) and says why it is malformed when it is; such lines, and
+/// lines too long to read, are handed to `problem`. Returns how many were.
+pub fn read_rows(
+    input: Input,
+    problem: &mut dyn FnMut(&RowProblem) -> Result<()>,
+    mut each: impl FnMut(&[u8]) -> std::result::Result<(), String>,
+) -> Result<u64> {
+    let mut lines = input.lines();
+    let mut malformed = 0;
+    while let Some(line) = lines.next_line()? {
+        let outcome = match line {
+            Line::Text(text) => each(text),
+            Line::TooLong { len } => Err(format!("line of {len} bytes is too long")),
+        };
+        if let Err(reason) = outcome {
+            malformed += 1;
+            problem(&RowProblem {
+                input: lines.name().to_string(),
+                line: lines.line_no(),
+                reason,
+            })?;
+        }
+    }
+    Ok(malformed)
+}
 
 /// A malformed row of a data file.
 #[derive(Clone, Debug, PartialEq, Eq)]

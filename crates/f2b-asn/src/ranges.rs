@@ -10,14 +10,14 @@ use std::borrow::Cow;
 use std::net::IpAddr;
 use std::path::Path;
 
-use f2b_core::input::{Input, Line};
+use f2b_core::input::Input;
 use f2b_core::Result;
 use ipnet::{Ipv4Subnets, Ipv6Subnets};
 
 use crate::autnums::AsNames;
 use crate::prefix::{parse_ip, Prefix};
 use crate::prefix2as::{lossy, parse_asn, Prefix2As};
-use crate::problems::RowProblem;
+use crate::problems::{read_rows, RowProblem};
 
 /// One range row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -206,33 +206,21 @@ pub fn load(
     names: &mut AsNames,
     problem: &mut dyn FnMut(&RowProblem) -> Result<()>,
 ) -> Result<RangeStats> {
-    let mut lines = input.lines();
     let mut stats = RangeStats::default();
-    while let Some(line) = lines.next_line()? {
-        let parsed = match line {
-            Line::Text(text) => parse_line(text),
-            Line::TooLong { len } => Err(format!("line of {len} bytes is too long")),
-        };
-        match parsed {
-            Ok(None) => {}
-            Ok(Some(row)) if row.asn == 0 => stats.not_routed += 1,
-            Ok(Some(row)) => {
+    stats.malformed = read_rows(input, problem, |text| {
+        match parse_line(text)? {
+            None => {}
+            Some(row) if row.asn == 0 => stats.not_routed += 1,
+            Some(row) => {
                 stats.ranges += 1;
                 stats.blocks += insert_range(table, row.start, row.end, row.asn);
                 if row.name.is_some() || row.country.is_some() {
                     names.insert(row.asn, row.name.as_deref(), row.country);
                 }
             }
-            Err(reason) => {
-                stats.malformed += 1;
-                problem(&RowProblem {
-                    input: lines.name().to_string(),
-                    line: lines.line_no(),
-                    reason,
-                })?;
-            }
         }
-    }
+        Ok(())
+    })?;
     Ok(stats)
 }
 
