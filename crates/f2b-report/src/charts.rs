@@ -672,29 +672,38 @@ fn known(key: Option<&str>) -> String {
     key.unwrap_or("unknown").to_string()
 }
 
+/// One row of a chart ranking keys by reports: rank, key, reports, share, and
+/// a distinct count (attackers or reporters).
+fn keyed_rows<'a>(
+    rows: impl Iterator<Item = (Option<&'a str>, u64, Option<u64>)>,
+    all: u64,
+) -> Vec<Ranked> {
+    rows.enumerate()
+        .map(|(i, (key, reports, distinct))| {
+            let key = known(key);
+            Ranked {
+                label: truncate(&key, 24),
+                name: key.clone(),
+                value: reports,
+                cells: vec![
+                    (i + 1).to_string(),
+                    key,
+                    num(reports),
+                    percent(reports, all),
+                    opt_num(distinct),
+                ],
+            }
+        })
+        .collect()
+}
+
 /// Top attacker countries.
 pub fn countries(digest: &Digest, top: usize) -> Chart {
     let all = digest.reports;
     let rows = digest
         .by_country
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let key = known(r.country.as_deref());
-            Ranked {
-                label: truncate(&key, 24),
-                name: key.clone(),
-                value: r.reports,
-                cells: vec![
-                    (i + 1).to_string(),
-                    key,
-                    num(r.reports),
-                    percent(r.reports, all),
-                    opt_num(r.attackers),
-                ],
-            }
-        })
-        .collect();
+        .map(|r| (r.country.as_deref(), r.reports, r.attackers));
     ranked(
         RankedSpec {
             id: "chart-countries",
@@ -704,7 +713,7 @@ pub fn countries(digest: &Digest, top: usize) -> Chart {
             numeric: &[true, false, true, true, true],
             empty: "No report in this digest has the attacker's country.",
         },
-        rows,
+        keyed_rows(rows, all),
         all,
         top,
     )
@@ -772,23 +781,7 @@ pub fn services(digest: &Digest, top: usize) -> Chart {
     let rows = digest
         .by_service
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let key = known(r.service.as_deref());
-            Ranked {
-                label: truncate(&key, 24),
-                name: key.clone(),
-                value: r.reports,
-                cells: vec![
-                    (i + 1).to_string(),
-                    key,
-                    num(r.reports),
-                    percent(r.reports, all),
-                    opt_num(r.attackers),
-                ],
-            }
-        })
-        .collect();
+        .map(|r| (r.service.as_deref(), r.reports, r.attackers));
     ranked(
         RankedSpec {
             id: "chart-services",
@@ -798,7 +791,7 @@ pub fn services(digest: &Digest, top: usize) -> Chart {
             numeric: &[true, false, true, true, true],
             empty: "No report in this digest names the service attacked.",
         },
-        rows,
+        keyed_rows(rows, all),
         all,
         top,
     )
@@ -810,23 +803,7 @@ pub fn reporter_countries(digest: &Digest, top: usize) -> Chart {
     let rows = digest
         .by_reporter_country
         .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let key = known(r.reporter_country.as_deref());
-            Ranked {
-                label: truncate(&key, 24),
-                name: key.clone(),
-                value: r.reports,
-                cells: vec![
-                    (i + 1).to_string(),
-                    key,
-                    num(r.reports),
-                    percent(r.reports, all),
-                    opt_num(r.reporters),
-                ],
-            }
-        })
-        .collect();
+        .map(|r| (r.reporter_country.as_deref(), r.reports, r.reporters));
     ranked(
         RankedSpec {
             id: "chart-reporters",
@@ -836,7 +813,7 @@ pub fn reporter_countries(digest: &Digest, top: usize) -> Chart {
             numeric: &[true, false, true, true, true],
             empty: "No report in this digest has the reporting server's country.",
         },
-        rows,
+        keyed_rows(rows, all),
         all,
         top,
     )
