@@ -41,6 +41,13 @@ impl Fixture {
         path
     }
 
+    /// The records f2b-geo writes for `stdin` with `--db` for each named
+    /// database (it must succeed).
+    fn enriched(&self, dbs: &[&str], stdin: &str) -> Vec<Value> {
+        let out = self.geo(dbs).write_stdin(stdin).assert().success();
+        records(&out.get_output().stdout)
+    }
+
     /// f2b-geo with `--db` for each named database.
     fn geo(&self, dbs: &[&str]) -> Command {
         let mut cmd = Command::cargo_bin("f2b-geo").unwrap();
@@ -70,18 +77,11 @@ const NULLS: [&str; 5] = ["null", "null", "null", "null", "null"];
 #[test]
 fn adds_country_region_city_and_coordinates_for_ip_and_reporter_ip() {
     let f = Fixture::new();
-    let out = f
-        .geo(&["city.mmdb"])
-        .write_stdin(
-            "{\"ip\":\"81.2.69.160\",\"reporter_ip\":\"2001:218::7\"}\n\
+    let r = f.enriched(
+        &["city.mmdb"],
+        "{\"ip\":\"81.2.69.160\",\"reporter_ip\":\"2001:218::7\"}\n\
              {\"ip\":\"61.147.12.134\",\"reporter_ip\":\"81.2.69.1\"}\n",
-        )
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let r = records(&out);
+    );
     assert_eq!(
         geo_of(&r[0], ""),
         ["\"GB\"", "\"England\"", "\"London\"", "51.5142", "-0.0931"]
@@ -227,31 +227,18 @@ fn quiet_prints_no_summary() {
 #[test]
 fn ipv4_mapped_ipv6_is_looked_up_as_ipv4() {
     let f = Fixture::new();
-    let out = f
-        .geo(&["dbip4.mmdb"])
-        .write_stdin("{\"ip\":\"::ffff:81.2.69.160\"}\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(geo_of(&records(&out)[0], "")[2], "\"London\"");
+    let r = f.enriched(&["dbip4.mmdb"], "{\"ip\":\"::ffff:81.2.69.160\"}\n");
+    assert_eq!(geo_of(&r[0], "")[2], "\"London\"");
 }
 
 #[test]
 fn flat_layout_with_an_ipv4_file_and_an_ipv6_file() {
     let f = Fixture::new();
-    let out = f
-        .geo(&["dbip4.mmdb", "dbip6.mmdb"])
-        .write_stdin(
-            "{\"ip\":\"81.2.69.160\"}\n{\"ip\":\"2001:4860:4860::8888\"}\n{\"ip\":\"2001:218::1\"}\n{\"ip\":\"9.9.9.9\"}\n",
-        )
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let r = records(&out);
+    let r = f.enriched(
+        &["dbip4.mmdb", "dbip6.mmdb"],
+        "{\"ip\":\"81.2.69.160\"}\n{\"ip\":\"2001:4860:4860::8888\"}\n\
+         {\"ip\":\"2001:218::1\"}\n{\"ip\":\"9.9.9.9\"}\n",
+    );
     // Float coordinates are written with the digits of the stored float.
     assert_eq!(
         geo_of(&r[0], ""),
@@ -285,15 +272,10 @@ fn flat_layout_with_an_ipv4_file_and_an_ipv6_file() {
 #[test]
 fn city_database_with_a_country_database_behind_it() {
     let f = Fixture::new();
-    let out = f
-        .geo(&["city.mmdb", "country.mmdb"])
-        .write_stdin("{\"ip\":\"9.9.9.9\"}\n{\"ip\":\"81.2.69.160\"}\n")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    let r = records(&out);
+    let r = f.enriched(
+        &["city.mmdb", "country.mmdb"],
+        "{\"ip\":\"9.9.9.9\"}\n{\"ip\":\"81.2.69.160\"}\n",
+    );
     assert_eq!(
         geo_of(&r[0], ""),
         ["\"US\"", "null", "null", "null", "null"]
