@@ -2,10 +2,12 @@
 //! `data/sample/README.md` makes: after a change to the generator, this test
 //! says the sample must be regenerated (and committed with the change).
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 
 use assert_cmd::Command;
+use common::files;
 
 /// The arguments documented in `data/sample/README.md`.
 const ARGS: &[&str] = &[
@@ -25,23 +27,6 @@ const ARGS: &[&str] = &[
     "--switch",
     "2013-01-01=maildir",
 ];
-
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap().to_path_buf();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
 
 #[test]
 fn embedded_sample_is_what_its_readme_command_makes() {

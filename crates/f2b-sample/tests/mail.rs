@@ -1,11 +1,14 @@
 //! `f2b-sample mail` as a user runs it: determinism, counts, containers and
 //! ground truth that the messages bear out.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use assert_cmd::Command;
+use common::files;
 use serde_json::Value;
 
 fn sample() -> Command {
@@ -33,23 +36,6 @@ const MIXED: &[&str] = &[
     "--switch",
     "2013-01-01=maildir",
 ];
-
-fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap().to_path_buf();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
 
 fn ndjson(path: &Path) -> Vec<Value> {
     std::fs::read_to_string(path)
