@@ -366,8 +366,23 @@ mod tests {
         for &ip in &ips {
             cache.insert(ip, Answer(ip / 2));
         }
+        // "Room" is per set: the hash is keyed per process, so now and then
+        // nine of the 200 addresses share a set of eight (about one run in a
+        // few hundred), and one of those may go. Every other must be there.
+        let (seed, sets) = (cache.seed, cache.sets.len());
+        let set_of = |ip: u32| index(hash(u128::from(ip), seed), sets);
+        let mut per_set = std::collections::HashMap::new();
         for &ip in &ips {
-            assert_eq!(cache.get(ip), Some(Answer(ip / 2)));
+            *per_set.entry(set_of(ip)).or_insert(0usize) += 1;
+        }
+        for &ip in &ips {
+            match cache.get(ip) {
+                Some(answer) => assert_eq!(answer, Answer(ip / 2)),
+                None => assert!(
+                    per_set[&set_of(ip)] > NARROW_WAYS,
+                    "{ip} lost with room left"
+                ),
+            }
         }
         assert_eq!(cache.get(12345), None);
         assert_eq!(cache.capacity(), 1000);
