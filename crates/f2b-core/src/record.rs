@@ -167,7 +167,9 @@ impl<'a> Record<'a> {
         mut fields: FieldVec<'a>,
         order: Option<&mut KeyOrder>,
     ) -> Result<Record<'a>, String> {
-        let text = std::str::from_utf8(line).ok();
+        // simdutf8 checks a valid line several times faster than std (which
+        // was 7 % of a stage's instructions); the answer is the same.
+        let text = simdutf8::basic::from_utf8(line).ok();
         if let Some(text) = text {
             let plain = match order {
                 Some(order) => crate::scan::fields_in_order(text, &mut fields, order),

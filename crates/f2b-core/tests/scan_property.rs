@@ -286,15 +286,37 @@ fn scanned(line: &[u8], order: Option<&mut scan::KeyOrder>) -> Option<Vec<(Strin
 
 /// Lines that mostly repeat one key order, and the ways a line can leave
 /// it: fewer keys, more keys, a renamed key, a key repeated (a duplicate
-/// the guessing must still catch), keys swapped.
+/// the guessing must still catch), keys swapped; with values of every kind,
+/// whitespace in any of the places a compact line has none, and now and
+/// then a damaged byte.
 fn line_sequence() -> impl Strategy<Value = Vec<Vec<u8>>> {
     let base = prop::collection::vec("[a-z_]{1,10}", 1..10);
+    let value = prop::sample::select(vec![
+        "0",
+        "-12.5e3",
+        "01",
+        "1.",
+        "null",
+        "nul",
+        "true",
+        "false",
+        r#""x""#,
+        r#""a longer string of text, past sixteen bytes""#,
+        r#""caf\u00e9 \"q\"""#,
+        "\"tab\there\"",
+        r#"["a",{"b":[1,2]}]"#,
+        "{}",
+        r#""unterminated"#,
+    ]);
+    let ws = prop::sample::select(vec!["", "", "", "", " ", "\t", "\r\n"]);
     let variants = prop::collection::vec(
         (
             0u8..7,
             any::<prop::sample::Index>(),
             "[a-z_]{1,10}",
-            0u32..1000,
+            prop::collection::vec(value, 1..12),
+            (any::<prop::sample::Index>(), 0u8..4, ws),
+            prop::option::weighted(0.1, (any::<prop::sample::Index>(), any::<u8>())),
         ),
         1..16,
     );
@@ -307,7 +329,7 @@ fn line_sequence() -> impl Strategy<Value = Vec<Vec<u8>>> {
         }
         variants
             .into_iter()
-            .map(|(kind, at, name, n)| {
+            .map(|(kind, at, name, values, (ws_at, ws_where, ws), damage)| {
                 let mut ks = keys.clone();
                 let i = at.index(ks.len());
                 match kind {
@@ -321,8 +343,28 @@ fn line_sequence() -> impl Strategy<Value = Vec<Vec<u8>>> {
                     }
                     _ => ks.swap(0, i),
                 }
-                let body: Vec<String> = ks.iter().map(|k| format!("\"{k}\":{n}")).collect();
-                format!("{{{}}}", body.join(",")).into_bytes()
+                let spaced = ws_at.index(ks.len().max(1));
+                let body: Vec<String> = ks
+                    .iter()
+                    .enumerate()
+                    .map(|(j, k)| {
+                        let v = values[j % values.len()];
+                        let w = |place: u8| {
+                            if j == spaced && ws_where == place {
+                                ws
+                            } else {
+                                ""
+                            }
+                        };
+                        format!("{}\"{k}\"{}:{}{v}{}", w(0), w(1), w(2), w(3))
+                    })
+                    .collect();
+                let mut line = format!("{{{}}}", body.join(",")).into_bytes();
+                if let Some((at, byte)) = damage {
+                    let i = at.index(line.len());
+                    line[i] = byte;
+                }
+                line
             })
             .collect()
     })
