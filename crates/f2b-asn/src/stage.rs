@@ -1,7 +1,7 @@
 //! The stage: for `ip` and `reporter_ip`, the origin AS, all origins, the AS
 //! name and country, and the matched prefix (SPEC §1).
 
-use std::borrow::Cow;
+use std::fmt::Write;
 use std::net::IpAddr;
 
 use f2b_core::{Patch, Record, Result};
@@ -288,65 +288,26 @@ impl AnswerCache {
 }
 
 /// One cached answer, with the values already in the form they are written.
-/// Only a multi-origin list and the name live on the heap: a hit reads little
-/// memory beyond the answer itself.
+/// The strings keep their allocations from answer to answer: a hit reads
+/// little memory beyond the answer itself, and a miss allocates nothing once
+/// the strings are long enough.
 #[derive(Default)]
 struct Answer {
     found: bool,
     asn: u32,
     asns: Vec<u32>,
     name: Option<String>,
-    country: Option<[u8; 2]>,
-    prefix: PrefixText,
-}
-
-/// The text of a prefix, inline (the longest is an IPv6 /128: 43 bytes).
-struct PrefixText {
-    len: u8,
-    buf: [u8; 43],
-}
-
-impl Default for PrefixText {
-    fn default() -> Self {
-        PrefixText {
-            len: 0,
-            buf: [0; 43],
-        }
-    }
-}
-
-impl PrefixText {
-    fn set(&mut self, prefix: &Prefix) {
-        use std::fmt::Write;
-        self.len = 0;
-        let mut v4 = [0u8; 18];
-        if let Some(n) = prefix.v4_text(&mut v4) {
-            self.buf[..n].copy_from_slice(&v4[..n]);
-            self.len = n as u8;
-        } else if write!(self, "{prefix}").is_err() {
-            self.len = 0;
-        }
-    }
-
-    fn as_str(&self) -> &str {
-        std::str::from_utf8(&self.buf[..usize::from(self.len)]).unwrap_or("")
-    }
-}
-
-impl std::fmt::Write for PrefixText {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let start = usize::from(self.len);
-        let end = start + s.len();
-        let slot = self.buf.get_mut(start..end).ok_or(std::fmt::Error)?;
-        slot.copy_from_slice(s.as_bytes());
-        self.len = u8::try_from(end).map_err(|_| std::fmt::Error)?;
-        Ok(())
-    }
+    /// The registry country; empty when unknown.
+    country: String,
+    /// The matched prefix, as text.
+    prefix: String,
 }
 
 impl Answer {
     fn fill(&mut self, resolved: Option<&Resolved<'_>>) {
         self.asns.clear();
+        self.country.clear();
+        self.prefix.clear();
         let Some(r) = resolved else {
             self.found = false;
             self.name = None;
@@ -362,8 +323,18 @@ impl Answer {
             }
             (slot, name) => *slot = name.map(str::to_owned),
         }
-        self.country = r.country;
-        self.prefix.set(&r.prefix);
+        if let Some(country) = r.country {
+            // Two ASCII capitals (`AsNames` keeps no other country).
+            self.country.extend(country.iter().map(|&b| char::from(b)));
+        }
+        // Most lookups of attackers miss the cache, so this runs often: IPv4
+        // text by hand, not through the formatting machinery.
+        let mut v4 = [0u8; 18];
+        match r.prefix.v4_text(&mut v4) {
+            Some(n) => self.prefix.extend(v4[..n].iter().map(|&b| char::from(b))),
+            // Writing into a String cannot fail.
+            None => drop(write!(self.prefix, "{}", r.prefix)),
+        }
     }
 
     #[inline]
@@ -372,7 +343,7 @@ impl Answer {
             write_null(patch, keys);
             return;
         }
-        patch.set(keys.asn, &self.asn);
+        patch.set_u64(keys.asn, u64::from(self.asn));
         if self.asns.len() > 1 {
             patch.set(keys.asns, &self.asns);
         } else {
@@ -381,11 +352,9 @@ impl Answer {
         patch.set_opt_str(keys.as_name, self.name.as_deref());
         patch.set_opt_str(
             keys.as_country,
-            self.country
-                .as_ref()
-                .and_then(|c| std::str::from_utf8(c).ok()),
+            Some(self.country.as_str()).filter(|c| !c.is_empty()),
         );
-        patch.set_str(keys.prefix, self.prefix.as_str());
+        patch.set_str(keys.prefix, &self.prefix);
     }
 }
 
@@ -428,15 +397,14 @@ fn address(record: &Record<'_>, key: &str) -> Address {
     if raw == "null" {
         return Address::Absent;
     }
-    // Canonical addresses have no escapes, so the raw text between the quotes
-    // is the address; anything else goes through the JSON decoder.
-    let text: Option<Cow<'_, str>> = match raw.as_bytes() {
-        [b'"', inner @ .., b'"'] if !inner.contains(&b'\\') => {
-            std::str::from_utf8(inner).ok().map(Cow::Borrowed)
-        }
-        _ => record.str(key),
-    };
-    match text.as_deref().map(str::as_bytes).and_then(parse_ip) {
+    // An address has no backslash, so when the text between the quotes
+    // parses, it is the address; anything else goes through the JSON decoder.
+    let parsed = match raw.as_bytes() {
+        [b'"', inner @ .., b'"'] => parse_ip(inner),
+        _ => None,
+    }
+    .or_else(|| record.str(key).and_then(|text| parse_ip(text.as_bytes())));
+    match parsed {
         Some(ip) => Address::Ip(canonical(ip)),
         None => Address::Invalid,
     }
