@@ -37,7 +37,7 @@ use f2b_core::{Error, Record, Result};
 use crate::columns::{Columns, Optional};
 use crate::kanon::{KAnonymizer, Outcome};
 use crate::pseudonym::{Key, Pseudonymizer, KEY_FILE_ENV};
-use crate::release::{InputFields, Releaser, Withheld};
+use crate::release::{InputFields, InputPicker, Releaser, Withheld};
 use crate::write::RowWriter;
 
 const AFTER_HELP: &str = "\
@@ -132,6 +132,7 @@ pub struct Report {
 
 /// Anonymizes records one by one into a [`RecordWriter`].
 pub struct Anonymizer {
+    picker: InputPicker,
     releaser: Releaser,
     writer: RowWriter,
     kanon: Option<KAnonymizer>,
@@ -142,6 +143,7 @@ impl Anonymizer {
     /// pseudonym columns (without one they are null).
     pub fn new(options: Options, pseudonymizer: Option<Pseudonymizer>) -> Anonymizer {
         Anonymizer {
+            picker: InputPicker::new(),
             releaser: Releaser::new(options.columns, pseudonymizer),
             writer: RowWriter::new(options.columns, options.csv),
             kanon: options.k.map(|k| KAnonymizer::new(k, options.columns)),
@@ -155,7 +157,8 @@ impl Anonymizer {
 
     /// Anonymizes one record: written at once, or kept for k-anonymity.
     pub fn push(&mut self, record: &Record<'_>, out: &mut RecordWriter) -> Result<()> {
-        self.push_fields(&InputFields::of(record), out)
+        let fields = self.picker.fields(record);
+        self.push_fields(&fields, out)
     }
 
     /// Anonymizes one record given by its fields.

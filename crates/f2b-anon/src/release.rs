@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use f2b_core::Record;
+use f2b_core::{Keys, Picker, Record};
 
 use crate::columns::{Columns, Optional};
 use crate::jails;
@@ -91,7 +91,8 @@ fn decode(raw: Option<&str>) -> Value<'_> {
 }
 
 fn memchr_backslash(s: &str) -> bool {
-    s.as_bytes().contains(&b'\\')
+    // Values are short: a plain loop costs less than the call to memchr.
+    s.bytes().any(|b| b == b'\\')
 }
 
 /// A JSON integer (no fraction, no exponent) that fits an i64.
@@ -131,38 +132,103 @@ pub struct InputFields<'a> {
     reporter_ip: Option<&'a str>,
 }
 
+/// The keys of [`InputFields`], in the order [`InputPicker`] picks them.
+const INPUT_KEYS: [&str; 15] = [
+    "ts",
+    "date",
+    "hour",
+    "country",
+    "region",
+    "city",
+    "asn",
+    "service",
+    "as_name",
+    "jail",
+    "failures",
+    "reporter_country",
+    "ip",
+    "reporter_host",
+    "reporter_ip",
+];
+
 impl<'a> InputFields<'a> {
     /// Keeps the raw value of `key` when it is a field f2b-anon reads.
     #[inline]
     pub fn set(&mut self, key: &str, raw: &'a str) {
-        let slot = match key {
-            "ts" => &mut self.ts,
-            "date" => &mut self.date,
-            "hour" => &mut self.hour,
-            "country" => &mut self.country,
-            "region" => &mut self.region,
-            "city" => &mut self.city,
-            "asn" => &mut self.asn,
-            "service" => &mut self.service,
-            "as_name" => &mut self.as_name,
-            "jail" => &mut self.jail,
-            "failures" => &mut self.failures,
-            "reporter_country" => &mut self.reporter_country,
-            "ip" => &mut self.ip,
-            "reporter_host" => &mut self.reporter_host,
-            "reporter_ip" => &mut self.reporter_ip,
-            _ => return,
-        };
-        *slot = Some(raw);
+        if let Some(slot) = INPUT_KEYS.iter().position(|k| *k == key) {
+            *self.slot(slot) = Some(raw);
+        }
+    }
+
+    /// The field of `INPUT_KEYS[n]`.
+    fn slot(&mut self, n: usize) -> &mut Option<&'a str> {
+        match n {
+            0 => &mut self.ts,
+            1 => &mut self.date,
+            2 => &mut self.hour,
+            3 => &mut self.country,
+            4 => &mut self.region,
+            5 => &mut self.city,
+            6 => &mut self.asn,
+            7 => &mut self.service,
+            8 => &mut self.as_name,
+            9 => &mut self.jail,
+            10 => &mut self.failures,
+            11 => &mut self.reporter_country,
+            12 => &mut self.ip,
+            13 => &mut self.reporter_host,
+            _ => &mut self.reporter_ip,
+        }
     }
 
     /// The fields of a parsed record.
     pub fn of(record: &Record<'a>) -> InputFields<'a> {
-        let mut fields = InputFields::default();
-        for (key, value) in record.fields() {
-            fields.set(key, value.get());
+        InputPicker::new().fields(record)
+    }
+}
+
+/// Reads the [`InputFields`] of a stream of records: the records of one
+/// producer repeat their keys, and a [`Picker`] finds the fields where they
+/// were in the record before.
+#[derive(Debug, Clone)]
+pub struct InputPicker(Picker);
+
+impl Default for InputPicker {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InputPicker {
+    /// A picker of the fields f2b-anon reads.
+    pub fn new() -> InputPicker {
+        InputPicker(Picker::new(Keys::new(&INPUT_KEYS)))
+    }
+
+    /// The fields of `record` that f2b-anon reads.
+    #[inline]
+    pub fn fields<'a>(&mut self, record: &Record<'a>) -> InputFields<'a> {
+        let mut picked = [None; INPUT_KEYS.len()];
+        self.0.pick(record, &mut picked);
+        let [ts, date, hour, country, region, city, asn, service, as_name, jail, failures, reporter_country, ip, reporter_host, reporter_ip] =
+            picked.map(|raw| raw.map(|r| r.get()));
+        InputFields {
+            ts,
+            date,
+            hour,
+            country,
+            region,
+            city,
+            asn,
+            service,
+            as_name,
+            jail,
+            failures,
+            reporter_country,
+            ip,
+            reporter_host,
+            reporter_ip,
         }
-        fields
     }
 }
 

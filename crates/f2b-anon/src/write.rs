@@ -74,6 +74,12 @@ fn push_u32(out: &mut Vec<u8>, mut n: u32) {
 /// writer does not rely on that.
 fn push_json_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
+    if f2b_core::scan::plain(s.as_bytes()) {
+        // Nothing to escape: the text as it is, in one copy.
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+        return;
+    }
     for &b in s.as_bytes() {
         match b {
             b'"' => out.extend_from_slice(b"\\\""),

@@ -26,4 +26,4 @@ pub mod scan;
 pub mod time;
 
 pub use error::{Error, Result};
-pub use record::{Keys, Patch, Raw, Record};
+pub use record::{Keys, Patch, Picker, Raw, Record};

@@ -79,6 +79,8 @@ pub(crate) fn recycle<'b>(mut fields: FieldVec<'_>) -> FieldVec<'b> {
 pub struct Record<'a> {
     line: &'a [u8],
     fields: Vec<(Cow<'a, str>, Raw<'a>)>,
+    /// The id of the key list, or 0 (see [`Record::layout`]).
+    layout: u64,
 }
 
 /// A fixed list of keys, prepared for [`Record::pick`]: a stage that reads the
@@ -171,12 +173,19 @@ impl<'a> Record<'a> {
         // was 7 % of a stage's instructions); the answer is the same.
         let text = simdutf8::basic::from_utf8(line).ok();
         if let Some(text) = text {
-            let plain = match order {
-                Some(order) => crate::scan::fields_in_order(text, &mut fields, order),
-                None => crate::scan::fields(text, &mut fields),
+            let (plain, layout) = match order {
+                Some(order) => (
+                    crate::scan::fields_in_order(text, &mut fields, order),
+                    order.layout(),
+                ),
+                None => (crate::scan::fields(text, &mut fields), 0),
             };
             if plain {
-                return Ok(Record { line, fields });
+                return Ok(Record {
+                    line,
+                    fields,
+                    layout,
+                });
             }
             fields.clear();
         }
@@ -221,7 +230,11 @@ impl<'a> Record<'a> {
                 return Err(format!("duplicate field {key:?}"));
             }
         }
-        Ok(Record { line, fields })
+        Ok(Record {
+            line,
+            fields,
+            layout: 0,
+        })
     }
 
     /// The line this record was parsed from.
@@ -232,6 +245,14 @@ impl<'a> Record<'a> {
     /// The top-level fields in order, with their raw JSON values.
     pub fn fields(&self) -> &[(Cow<'a, str>, Raw<'a>)] {
         &self.fields
+    }
+
+    /// An id of this record's list of keys, or 0 when there is none: two
+    /// records of one [`crate::cli::for_each_record`] loop with the same
+    /// nonzero id have the same keys in the same order. (The ids come from
+    /// the scanner's guess of the keys; see [`Picker`].)
+    pub fn layout(&self) -> u64 {
+        self.layout
     }
 
     /// The raw JSON value of `key`, if present.
@@ -354,6 +375,62 @@ fn write_key(key: &str, out: &mut Vec<u8>) {
     // Serializing a str into a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, key);
     out.push(b':');
+}
+
+/// [`Record::pick`] for a stream of records. Lines of one producer repeat
+/// their keys, so a picker remembers where its keys were in the record
+/// before and, for a record with the same key list (same
+/// [`Record::layout`]), takes the values from there without looking at a
+/// key.
+#[derive(Debug, Clone)]
+pub struct Picker {
+    keys: Keys,
+    /// The layout `plan` is for (0: none yet).
+    layout: u64,
+    /// (field index, slot) of each key found in a record of that layout.
+    plan: Vec<(usize, usize)>,
+}
+
+impl Picker {
+    /// A picker of `keys`.
+    pub fn new(keys: Keys) -> Picker {
+        Picker {
+            keys,
+            layout: 0,
+            plan: Vec::new(),
+        }
+    }
+
+    /// The keys picked.
+    pub fn keys(&self) -> &Keys {
+        &self.keys
+    }
+
+    /// What [`Record::pick`] gives for this picker's keys.
+    #[inline]
+    pub fn pick<'a>(&mut self, record: &Record<'a>, out: &mut [Option<Raw<'a>>]) {
+        if record.layout == 0 {
+            return record.pick(&self.keys, out);
+        }
+        if record.layout != self.layout {
+            self.plan.clear();
+            let mut taken = vec![false; self.keys.len()];
+            for (i, (key, _)) in record.fields.iter().enumerate() {
+                if let Some(slot) = self.keys.find(key) {
+                    if !std::mem::replace(&mut taken[slot], true) {
+                        self.plan.push((i, slot));
+                    }
+                }
+            }
+            self.layout = record.layout;
+        }
+        out.fill(None);
+        for &(i, slot) in &self.plan {
+            if let (Some(out), Some((_, value))) = (out.get_mut(slot), record.fields.get(i)) {
+                *out = Some(*value);
+            }
+        }
+    }
 }
 
 /// The fields one stage sets on a record: keys with their JSON-encoded values.
@@ -773,6 +850,40 @@ mod tests {
             assert_eq!(keys.find(n), Some(i), "{n}");
         }
         assert_eq!(keys.find("k300"), None);
+    }
+
+    #[test]
+    fn a_picker_picks_what_pick_does_whatever_the_key_lists_do() {
+        let lines: [&[u8]; 9] = [
+            br#"{"ip":"192.0.2.1","country":"FR","x":1}"#,
+            br#"{"ip":"192.0.2.2","country":"DE","x":2}"#,
+            br#"{"country":"IT","ip":"192.0.2.3"}"#,
+            br#"{"country":"IT","ip":"192.0.2.3","asn":7}"#,
+            br#"{"x":1}"#,
+            br#"{"\u0069p":"192.0.2.4","country":"ES"}"#,
+            br#"{"ip":"192.0.2.5", "country" : "PT"}"#,
+            br#"{"ip":"192.0.2.1","country":"FR","x":1}"#,
+            br#"{}"#,
+        ];
+        let keys = Keys::new(&["country", "asn", "ip", "missing"]);
+        let mut picker = Picker::new(keys.clone());
+        let mut order = KeyOrder::default();
+        for round in 0..3 {
+            for (n, line) in lines.iter().enumerate() {
+                let record = Record::parse_in(line, Vec::new(), Some(&mut order)).unwrap();
+                let (mut fast, mut slow) = ([None; 4], [None; 4]);
+                picker.pick(&record, &mut fast);
+                record.pick(&keys, &mut slow);
+                assert_eq!(fast, slow, "round {round}, line {n}");
+            }
+        }
+        // Same keys, same layout; other keys, another one.
+        let a = Record::parse_in(lines[0], Vec::new(), Some(&mut order)).unwrap();
+        let b = Record::parse_in(lines[1], Vec::new(), Some(&mut order)).unwrap();
+        assert!(a.layout() != 0 && a.layout() == b.layout());
+        let c = Record::parse_in(lines[2], Vec::new(), Some(&mut order)).unwrap();
+        assert_ne!(c.layout(), b.layout());
+        assert_eq!(Record::parse(lines[0]).unwrap().layout(), 0);
     }
 
     #[test]

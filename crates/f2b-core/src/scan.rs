@@ -15,6 +15,7 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::record::Raw;
 
@@ -357,9 +358,9 @@ pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// True when `bytes` need no escaping in a JSON string: no quote, no
-/// backslash, no control character.
+/// backslash, no control character (sixteen bytes at a time).
 #[inline]
-pub(crate) fn plain(bytes: &[u8]) -> bool {
+pub fn plain(bytes: &[u8]) -> bool {
     special(bytes, 0) == bytes.len()
 }
 
@@ -375,6 +376,9 @@ pub struct KeyOrder {
     bytes: Vec<u8>,
     /// Where each opening is in `bytes`.
     spans: Vec<Range<usize>>,
+    /// The id of this key list: unique in the process, new whenever the
+    /// list changes (0 before the first line).
+    layout: u64,
 }
 
 impl KeyOrder {
@@ -391,7 +395,15 @@ impl KeyOrder {
         opening.get(1..opening.len() - 2)
     }
 
+    /// The id of the keys of the last line scanned (see
+    /// [`crate::Record::layout`]).
+    pub(crate) fn layout(&self) -> u64 {
+        self.layout
+    }
+
     fn set<'a>(&mut self, fields: &[(Cow<'a, str>, Raw<'a>)]) {
+        static LAYOUTS: AtomicU64 = AtomicU64::new(1);
+        self.layout = LAYOUTS.fetch_add(1, Ordering::Relaxed);
         self.bytes.clear();
         self.spans.clear();
         for (key, _) in fields {
