@@ -456,11 +456,12 @@ fn guessed_run<'a>(
             return Some(false);
         }
         c.i = key_end;
-        // Strings and numbers are nearly every value: matched here, the
-        // general dispatch only sees the rest.
+        // Strings, numbers and nulls are nearly every value: matched here,
+        // the general dispatch only sees the rest.
         let v0 = match line.get(key_end) {
             Some(b'"') => c.string(true).map(|_| key_end)?,
             Some(b'-' | b'0'..=b'9') => c.number().map(|_| key_end)?,
+            Some(b'n') => c.literal(b"null").map(|_| key_end)?,
             _ => {
                 c.skip_ws();
                 let v0 = c.i;
