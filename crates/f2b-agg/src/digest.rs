@@ -12,7 +12,7 @@ use std::hash::Hash;
 use serde::Serialize;
 
 use crate::intern::{FastMap, FastSet, NONE};
-use crate::state::{unpack, State, IP_PREFIX, NO_HOUR, NO_WEEKDAY};
+use crate::state::{unpack, Period, State, IP_PREFIX, NO_HOUR, NO_WEEKDAY};
 use crate::time::{format_day, format_month, month_of_day, WEEKDAYS};
 
 /// Version of the digest format; bumped when a section changes shape.
@@ -288,28 +288,52 @@ pub struct TopAttacker<'a> {
     pub as_name: Option<&'a str>,
 }
 
-/// Reports and distinct members (attackers or reporters) per key.
-fn tally<K: Copy + Eq + Hash + Ord>(
-    items: impl Iterator<Item = (K, u32, u64)>,
-) -> Vec<(K, u64, u64)> {
-    let mut reports: FastMap<K, u64> = FastMap::default();
-    let mut pairs: Vec<(K, u32)> = Vec::new();
+/// Reports and distinct members (attackers or reporters) per key, from
+/// `(key, member, reports)` items in which the items of each member come
+/// together (see [`grouped`]): a key counts a member when it meets another
+/// member than the last one it met, so each (key, member) pair once,
+/// without the sort of every pair this took before (a quarter of the
+/// digest's instructions on 200,000 enriched records).
+fn tally<K: Copy + Eq + Hash>(items: impl Iterator<Item = (K, u32, u64)>) -> Vec<(K, u64, u64)> {
+    // Per key: reports, distinct members, the last member met.
+    let mut rows: FastMap<K, (u64, u64, u32)> = FastMap::default();
     for (k, member, n) in items {
-        *reports.entry(k).or_insert(0) += n;
-        if member != NONE {
-            pairs.push((k, member));
+        let row = rows.entry(k).or_insert((0, 0, NONE));
+        row.0 += n;
+        if member != NONE && member != row.2 {
+            row.2 = member;
+            row.1 += 1;
         }
     }
-    pairs.sort_unstable();
-    pairs.dedup();
-    let mut members: FastMap<K, u64> = FastMap::default();
-    for (k, _) in pairs {
-        *members.entry(k).or_insert(0) += 1;
-    }
-    reports
-        .into_iter()
-        .map(|(k, n)| (k, n, members.get(&k).copied().unwrap_or(0)))
+    rows.into_iter()
+        .map(|(k, (n, members, _))| (k, n, members))
         .collect()
+}
+
+/// The indices of the items with reports, in an order where the items of
+/// each member come together, by member id (ids are dense, below
+/// `members`, or [`NONE`]): a counting sort, linear in the items and
+/// members, four bytes an item.
+fn grouped(reports: &[u64], member: impl Fn(usize) -> u32, members: usize) -> Vec<u32> {
+    let bucket = |i: usize| match member(i) {
+        NONE => members,
+        m => (m as usize).min(members),
+    };
+    let with_reports = || (0..reports.len()).filter(|&i| reports[i] > 0);
+    let mut start = vec![0usize; members + 2];
+    for i in with_reports() {
+        start[bucket(i) + 1] += 1;
+    }
+    for b in 1..start.len() {
+        start[b] += start[b - 1];
+    }
+    let mut order = vec![0u32; start[members + 1]];
+    for i in with_reports() {
+        let b = bucket(i);
+        order[start[b]] = i as u32;
+        start[b] += 1;
+    }
+    order
 }
 
 /// Sorts by reports, descending, then key, and keeps the first `top`.
@@ -331,16 +355,41 @@ fn rank<R, K: Ord>(
 }
 
 /// Distinct attackers and reporters per month, over the days of each month
-/// and the month-only reports.
-fn per_month(state: &State) -> FastMap<i32, (FastSet<u32>, FastSet<u32>)> {
-    let mut months: FastMap<i32, (FastSet<u32>, FastSet<u32>)> = FastMap::default();
-    let days = state.days.iter().map(|(&d, p)| (month_of_day(d), p));
-    for (m, p) in days.chain(state.months.iter().map(|(&m, p)| (m, p))) {
+/// and the month-only reports. The periods are taken month by month, in
+/// order, and an id counts for a month when the last month it was counted
+/// for is another one: an array index per (period, id) pair instead of a
+/// set per month.
+fn per_month(state: &State) -> FastMap<i32, (u64, u64)> {
+    let mut periods: Vec<(i32, &Period)> = state
+        .days
+        .iter()
+        .map(|(&d, p)| (month_of_day(d), p))
+        .chain(state.months.iter().map(|(&m, p)| (m, p)))
+        .collect();
+    periods.sort_unstable_by_key(|&(m, _)| m);
+    let mut last_attacker = vec![i32::MIN; state.attackers.len()];
+    let mut last_reporter = vec![i32::MIN; state.reporters.len()];
+    let mut months: FastMap<i32, (u64, u64)> = FastMap::default();
+    for (m, p) in periods {
         let e = months.entry(m).or_default();
-        e.0.extend(p.attackers.iter().copied());
-        e.1.extend(p.reporters.iter().copied());
+        e.0 += first_this_month(&mut last_attacker, &p.attackers, m);
+        e.1 += first_this_month(&mut last_reporter, &p.reporters, m);
     }
     months
+}
+
+/// How many of `ids` were not counted for month `m` yet; marks them counted.
+fn first_this_month(last: &mut [i32], ids: &FastSet<u32>, m: i32) -> u64 {
+    let mut n = 0;
+    for &id in ids {
+        if let Some(l) = last.get_mut(id as usize) {
+            if *l != m {
+                *l = m;
+                n += 1;
+            }
+        }
+    }
+    n
 }
 
 impl State {
@@ -359,6 +408,17 @@ impl State {
                 .filter(|(_, n)| *n > 0)
         };
         let known = |f: fn(&crate::state::Profile) -> u32| profiles().any(|(p, _)| f(p) != NONE);
+        // The profiles of each attacker together, for `tally`.
+        let by_attacker = grouped(
+            &self.profile_reports,
+            |i| self.profiles[i].attacker,
+            self.attackers.len(),
+        );
+        let by_attacker = || {
+            by_attacker
+                .iter()
+                .map(|&i| (&self.profiles[i as usize], self.profile_reports[i as usize]))
+        };
 
         // Time.
         let mut days: Vec<(i32, u64)> = self.days.iter().map(|(&d, p)| (d, p.reports)).collect();
@@ -388,11 +448,7 @@ impl State {
             *month_reports.entry(month_of_day(d)).or_insert(0) += n;
         }
         let month_sets = per_month(self);
-        let distinct = |m: &i32| {
-            month_sets
-                .get(m)
-                .map_or((0, 0), |(a, r)| (a.len() as u64, r.len() as u64))
-        };
+        let distinct = |m: &i32| month_sets.get(m).copied().unwrap_or((0, 0));
         let by_month = month_reports
             .iter()
             .map(|(&m, &n)| MonthRow {
@@ -405,7 +461,7 @@ impl State {
 
         // Attackers: where from, on what.
         let by_country = if known(|p| p.country) {
-            let rows = tally(profiles().map(|(p, n)| (p.country, p.attacker, n)))
+            let rows = tally(by_attacker().map(|(p, n)| (p.country, p.attacker, n)))
                 .into_iter()
                 .map(|(c, n, a)| CountryRow {
                     country: label(c),
@@ -418,7 +474,7 @@ impl State {
             Vec::new()
         };
         let by_region = if known(|p| p.region) {
-            let rows = tally(profiles().map(|(p, n)| ((p.country, p.region), p.attacker, n)))
+            let rows = tally(by_attacker().map(|(p, n)| ((p.country, p.region), p.attacker, n)))
                 .into_iter()
                 .map(|((c, r), n, a)| RegionRow {
                     country: label(c),
@@ -433,7 +489,7 @@ impl State {
         };
         let by_city = if known(|p| p.city) {
             let rows =
-                tally(profiles().map(|(p, n)| ((p.country, p.region, p.city), p.attacker, n)))
+                tally(by_attacker().map(|(p, n)| ((p.country, p.region, p.city), p.attacker, n)))
                     .into_iter()
                     .map(|((c, r, ci), n, a)| CityRow {
                         country: label(c),
@@ -469,7 +525,7 @@ impl State {
                     *e = cand;
                 }
             }
-            let rows = tally(profiles().map(|(p, n)| (p.asn, p.attacker, n)))
+            let rows = tally(by_attacker().map(|(p, n)| (p.asn, p.attacker, n)))
                 .into_iter()
                 .map(|(asn, n, a)| {
                     let (_, as_name, as_country) = best.get(&asn).copied().unwrap_or_default();
@@ -487,7 +543,7 @@ impl State {
             Vec::new()
         };
         let by_service = if known(|p| p.service) {
-            let rows = tally(profiles().map(|(p, n)| (p.service, p.attacker, n)))
+            let rows = tally(by_attacker().map(|(p, n)| (p.service, p.attacker, n)))
                 .into_iter()
                 .map(|(s, n, a)| ServiceRow {
                     service: label(s),
@@ -500,7 +556,7 @@ impl State {
             Vec::new()
         };
         let by_jail = if known(|p| p.jail) {
-            let rows = tally(profiles().map(|(p, n)| (p.jail, p.attacker, n)))
+            let rows = tally(by_attacker().map(|(p, n)| (p.jail, p.attacker, n)))
                 .into_iter()
                 .map(|(j, n, a)| JailRow {
                     jail: label(j),
@@ -521,14 +577,25 @@ impl State {
                 .filter(|(_, n)| *n > 0)
         };
         let by_reporter_country = if reporter_profiles().any(|(p, _)| p.country != NONE) {
-            let rows = tally(reporter_profiles().map(|(p, n)| (p.country, p.reporter, n)))
-                .into_iter()
-                .map(|(c, n, r)| ReporterCountryRow {
-                    reporter_country: label(c),
-                    reports: n,
-                    reporters: rep(r),
-                })
-                .collect();
+            let by_reporter = grouped(
+                &self.reporter_profile_reports,
+                |i| self.reporter_profiles[i].reporter,
+                self.reporters.len(),
+            );
+            let rows = tally(by_reporter.iter().map(|&i| {
+                let (p, n) = (
+                    &self.reporter_profiles[i as usize],
+                    self.reporter_profile_reports[i as usize],
+                );
+                (p.country, p.reporter, n)
+            }))
+            .into_iter()
+            .map(|(c, n, r)| ReporterCountryRow {
+                reporter_country: label(c),
+                reports: n,
+                reporters: rep(r),
+            })
+            .collect();
             rank(rows, |r| r.reports, |r| r.reporter_country, top)
         } else {
             Vec::new()
@@ -641,32 +708,39 @@ impl State {
     /// The `n` addresses with the most reports, with their days and where
     /// most of their reports place them.
     fn top_attackers(&self, n: usize) -> Vec<TopAttacker<'_>> {
-        let mut totals: FastMap<u32, u64> = FastMap::default();
+        // Reports per attacker id, then the addresses among them.
+        let mut totals = vec![0u64; self.attackers.len()];
         for (p, &r) in self.profiles.iter().zip(&self.profile_reports) {
-            if r > 0
-                && p.attacker != NONE
-                && self.attackers.resolve(p.attacker).starts_with(IP_PREFIX)
-            {
-                *totals.entry(p.attacker).or_insert(0) += r;
+            if let Some(t) = totals.get_mut(p.attacker as usize) {
+                *t += r;
             }
         }
-        let mut ranked: Vec<(u32, u64)> = totals.into_iter().collect();
-        ranked.sort_unstable_by(|a, b| {
+        let mut ranked: Vec<(u32, u64)> = (0..)
+            .zip(totals)
+            .filter(|&(a, r)| r > 0 && self.attackers.resolve(a).starts_with(IP_PREFIX))
+            .collect();
+        let order = |a: &(u32, u64), b: &(u32, u64)| {
             b.1.cmp(&a.1)
                 .then_with(|| self.attackers.resolve(a.0).cmp(self.attackers.resolve(b.0)))
-        });
-        ranked.truncate(n);
-        let chosen: FastMap<u32, usize> = ranked
-            .iter()
-            .enumerate()
-            .map(|(i, &(a, _))| (a, i))
-            .collect();
+        };
+        // The first n of a total order, without sorting the others.
+        if n < ranked.len() {
+            ranked.select_nth_unstable_by(n, order);
+            ranked.truncate(n);
+        }
+        ranked.sort_unstable_by(order);
+        // Per attacker id: its place in `ranked`, or NONE.
+        let mut chosen = vec![NONE; self.attackers.len()];
+        for (i, &(a, _)) in ranked.iter().enumerate() {
+            chosen[a as usize] = i as u32;
+        }
+        let rank_of = |a: u32| chosen.get(a as usize).copied().filter(|&i| i != NONE);
 
         // Where: the (country, asn, as_name) most of its reports give.
         type Place<'s> = (Option<&'s str>, Option<i64>, Option<&'s str>);
         let mut places: FastMap<(u32, u32, Option<i64>, u32), u64> = FastMap::default();
         for (p, &r) in self.profiles.iter().zip(&self.profile_reports) {
-            if r > 0 && chosen.contains_key(&p.attacker) {
+            if r > 0 && rank_of(p.attacker).is_some() {
                 *places
                     .entry((p.attacker, p.country, p.asn, p.as_name))
                     .or_insert(0) += r;
@@ -682,7 +756,9 @@ impl State {
                     self.labels.resolve_opt(name),
                 ),
             );
-            let slot = &mut best[chosen[&a]];
+            let Some(slot) = rank_of(a).and_then(|i| best.get_mut(i as usize)) else {
+                continue;
+            };
             // More reports first; on a tie, known before unknown, then the smaller key.
             #[allow(clippy::type_complexity)]
             fn key<'s>(
@@ -705,8 +781,7 @@ impl State {
         let mut days: Vec<(u64, i32, i32)> = vec![(0, i32::MAX, i32::MIN); ranked.len()];
         for (&d, p) in &self.days {
             for a in &p.attackers {
-                if let Some(&i) = chosen.get(a) {
-                    let e = &mut days[i];
+                if let Some(e) = rank_of(*a).and_then(|i| days.get_mut(i as usize)) {
                     e.0 += 1;
                     e.1 = e.1.min(d);
                     e.2 = e.2.max(d);

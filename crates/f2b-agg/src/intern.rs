@@ -3,7 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
-use std::rc::Rc;
 
 /// Id of "no value" (an unknown field) wherever ids are used.
 pub const NONE: u32 = u32::MAX;
@@ -25,7 +24,7 @@ fn fold(a: u64, b: u64) -> u64 {
 }
 
 impl Hasher for FoldHasher {
-    #[inline]
+    #[inline(always)]
     fn write(&mut self, bytes: &[u8]) {
         let word = |c: &[u8]| {
             let mut w = [0u8; 8];
@@ -97,34 +96,138 @@ pub type FastMap<K, V> = HashMap<K, V, FoldBuild>;
 /// A `HashSet` with the fast hasher.
 pub type FastSet<K> = HashSet<K, FoldBuild>;
 
+/// The [`FoldHasher`] hash of a byte string.
+#[inline]
+pub fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h = FoldBuild.build_hasher();
+    h.write(bytes);
+    h.finish()
+}
+
+/// A hasher for keys that are hashes already: it keeps the one `u64`.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed with it; this is a fallback.
+        self.0 = hash_bytes(bytes);
+    }
+
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`IdHasher`]s.
+#[derive(Default, Clone, Copy)]
+pub struct IdBuild;
+
+impl BuildHasher for IdBuild {
+    type Hasher = IdHasher;
+    #[inline]
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+/// Dense ids (0, 1, 2... in order of insertion) found by the hash of what
+/// they stand for, which the caller keeps and compares: a hash table whose
+/// keys are the 64-bit hashes, ids with the same hash chained.
+///
+/// Against a `HashMap` keyed by the strings themselves: a lookup compares
+/// the candidate in place (no call to `memcmp`), and growing the table moves
+/// `u64`s without hashing any string again, which was a fifth of the cost
+/// of adding a new attacker (callgrind). The caller hashes each key once.
+#[derive(Default)]
+pub struct HashIndex {
+    heads: HashMap<u64, u32, IdBuild>,
+    /// Per id: the next id with the same hash, or [`NONE`].
+    next: Vec<u32>,
+}
+
+impl HashIndex {
+    /// The first id with hash `hash` for which `is` says yes.
+    #[inline]
+    pub fn find(&self, hash: u64, mut is: impl FnMut(u32) -> bool) -> Option<u32> {
+        let mut id = *self.heads.get(&hash)?;
+        loop {
+            if is(id) {
+                return Some(id);
+            }
+            id = *self.next.get(id as usize)?;
+            if id == NONE {
+                return None;
+            }
+        }
+    }
+
+    /// Adds the next id (the number of ids so far), of hash `hash`; returns it.
+    pub fn push(&mut self, hash: u64) -> u32 {
+        let id = self.next.len() as u32;
+        let before = self.heads.insert(hash, id).unwrap_or(NONE);
+        self.next.push(before);
+        id
+    }
+
+    /// Number of ids.
+    pub fn len(&self) -> usize {
+        self.next.len()
+    }
+
+    /// True when there are no ids.
+    pub fn is_empty(&self) -> bool {
+        self.next.is_empty()
+    }
+}
+
 /// Distinct strings, each with a dense id in order of first appearance.
+///
+/// The strings are kept one after the other in one buffer (an allocation
+/// per string cost more than the lookup), found by a [`HashIndex`].
 #[derive(Default)]
 pub struct Interner {
-    ids: FastMap<Rc<str>, u32>,
-    strings: Vec<Rc<str>>,
+    index: HashIndex,
+    text: String,
+    /// Where each string ends in `text`.
+    ends: Vec<usize>,
 }
 
 impl Interner {
     /// The id of `s`, adding it when new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
+        let hash = hash_bytes(s.as_bytes());
+        if let Some(id) = self.find(hash, s) {
             return id;
         }
-        let id = self.strings.len() as u32;
-        let rc: Rc<str> = Rc::from(s);
-        self.strings.push(rc.clone());
-        self.ids.insert(rc, id);
-        id
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        self.index.push(hash)
+    }
+
+    #[inline]
+    fn find(&self, hash: u64, s: &str) -> Option<u32> {
+        self.index.find(hash, |id| {
+            f2b_core::scan::same(self.resolve(id).as_bytes(), s.as_bytes())
+        })
     }
 
     /// The id of `s`, if it was interned.
     pub fn get(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
+        self.find(hash_bytes(s.as_bytes()), s)
     }
 
     /// The string of `id`.
     pub fn resolve(&self, id: u32) -> &str {
-        &self.strings[id as usize]
+        let i = id as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
     }
 
     /// The string of `id`, or `None` for [`NONE`].
@@ -134,17 +237,17 @@ impl Interner {
 
     /// Number of distinct strings.
     pub fn len(&self) -> usize {
-        self.strings.len()
+        self.ends.len()
     }
 
     /// True when nothing was interned.
     pub fn is_empty(&self) -> bool {
-        self.strings.is_empty()
+        self.ends.is_empty()
     }
 
     /// Every string, by id.
     pub fn strings(&self) -> impl ExactSizeIterator<Item = &str> {
-        self.strings.iter().map(|s| &**s)
+        (0..self.ends.len() as u32).map(|id| self.resolve(id))
     }
 }
 
@@ -163,6 +266,23 @@ mod tests {
         assert_eq!(i.get("a"), Some(1));
         assert_eq!(i.get("c"), None);
         assert_eq!(i.resolve_opt(NONE), None);
+        assert_eq!(i.intern(""), 2);
+        assert_eq!(i.strings().collect::<Vec<_>>(), ["b", "a", ""]);
+    }
+
+    #[test]
+    fn ids_with_the_same_hash_are_told_apart_by_the_caller() {
+        let mut index = HashIndex::default();
+        let keys = ["x", "y", "z"];
+        for _ in keys {
+            index.push(7);
+        }
+        for (i, k) in keys.iter().enumerate() {
+            assert_eq!(index.find(7, |id| keys[id as usize] == *k), Some(i as u32));
+        }
+        assert_eq!(index.find(7, |_| false), None);
+        assert_eq!(index.find(8, |_| true), None);
+        assert_eq!(index.len(), 3);
     }
 
     #[test]

@@ -9,17 +9,20 @@
 //! sum over them. Distinct attackers and reporters per day are sets of
 //! `(day, id)` pairs.
 //!
-//! On the hot path a report costs a few hash lookups keyed by the raw text of
-//! its fields, so that nothing is decoded or interned twice: one for the
-//! attacker and its place and network (a [`Geo`]), one for the reporter
-//! with the service and jail (the report's kind); a profile is a (geo, kind)
-//! pair.
+//! On the hot path a report costs two hash lookups, keyed by the raw text
+//! of the attacker's and the reporter's names, so that nothing is decoded
+//! or interned twice (see [`RawCache`]): the attacker's address finds its
+//! place and network (a [`Geo`]), the reporter's host name finds the
+//! reporter with the service and jail (the report's kind); a profile is a
+//! (geo, kind) pair. The sets of the current day are kept out of the map of
+//! days while the records stay on that day.
 
 use std::collections::BTreeMap;
 
-use crate::fields::{raw_i64, raw_str, Field, Values};
+use crate::cache::{Group, RawCache};
+use crate::fields::{raw_i64, Field, Values};
 use crate::intern::{FastMap, FastSet, Interner, NONE};
-use crate::time::{parse_date, parse_month, parse_ts, weekday, Instant};
+use crate::time::{parse_month, weekday, DateParser, Instant, TsParser};
 
 /// What is known of an attacker in one or more reports: the attacker key
 /// (`ip`, else `attacker_id`) and the fields that describe it. Ids are
@@ -74,19 +77,54 @@ pub struct Geo {
     pub as_country: u32,
 }
 
+/// Where an attacker is: the [`Geo`] without the attacker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Place {
+    country: u32,
+    region: u32,
+    city: u32,
+    asn: Option<i64>,
+    as_name: u32,
+    as_country: u32,
+}
+
+/// The fields of a [`Geo`], keyed by the attacker.
+const GEO: Group<2, 6> = Group {
+    keys: [Field::Ip, Field::AttackerId],
+    others: [
+        Field::City,
+        Field::Region,
+        Field::Country,
+        Field::Asn,
+        Field::AsName,
+        Field::AsCountry,
+    ],
+};
+
+/// The fields of a [`Place`]. A new attacker is most often in a known
+/// place: one lookup instead of five labels to decode and intern.
+const PLACE: Group<4, 2> = Group {
+    keys: [Field::City, Field::Region, Field::Country, Field::Asn],
+    others: [Field::AsName, Field::AsCountry],
+};
+
+/// The fields of a [`ReporterEntry`], keyed by the reporter; the jail tells
+/// the entries of one reporter apart.
+const REPORTER: Group<3, 3> = Group {
+    keys: [Field::ReporterHost, Field::ReporterIp, Field::ReporterId],
+    others: [Field::Jail, Field::Service, Field::ReporterCountry],
+};
+
 /// Kinds (service, jail) whose report counts a [`GeoEntry`] keeps itself;
 /// an attacker seen with more kinds counts the others in a map.
 const INLINE_KINDS: usize = 6;
 
-/// The hot-path cache entry of an attacker's [`Geo`], found by the raw text
-/// of the fields it is made of. It holds what the per-record work needs
-/// without another lookup: the ids, the report counts per kind (moved to the
-/// profiles by [`State::settle`]) and the last day its attacker was added
-/// to that day's set (a repeat that day needs no set lookup; the set holds
-/// the attacker whenever this says so).
+/// The hot-path counts of a [`Geo`] (by its id): its report counts per kind
+/// (moved to the profiles by [`State::settle`]) and the last day its
+/// attacker was added to that day's set (a repeat that day needs no set
+/// lookup; the set holds the attacker whenever this says so).
 #[derive(Clone, Copy)]
 struct GeoEntry {
-    geo: u32,
     who: u32,
     country: u32,
     last_day: i32,
@@ -96,9 +134,8 @@ struct GeoEntry {
 }
 
 impl GeoEntry {
-    fn new(geo: u32, who: u32, country: u32) -> GeoEntry {
+    fn new(who: u32, country: u32) -> GeoEntry {
         GeoEntry {
-            geo,
             who,
             country,
             last_day: i32::MIN,
@@ -108,19 +145,9 @@ impl GeoEntry {
         }
     }
 
-    /// Counts a report of kind `kind`; returns the attacker's country label.
+    /// Counts a report of kind `kind` of geo `geo` (this entry's).
     #[inline(always)]
-    fn count(
-        &mut self,
-        kind: u32,
-        when: When,
-        days: &mut FastMap<i32, Period>,
-        months: &mut FastMap<i32, Period>,
-        overflow: &mut FastMap<u64, u64>,
-    ) -> u32 {
-        see(self.who, &mut self.last_day, when, days, months, |p| {
-            &mut p.attackers
-        });
+    fn count(&mut self, geo: u32, kind: u32, overflow: &mut FastMap<u64, u64>) {
         let n = self.n_kinds as usize;
         match self.kinds[..n].iter().position(|&k| k == kind) {
             Some(i) => self.reports[i] += 1,
@@ -129,14 +156,13 @@ impl GeoEntry {
                 self.reports[n] = 1;
                 self.n_kinds += 1;
             }
-            None => *overflow.entry(pack(self.geo, kind)).or_insert(0) += 1,
+            None => *overflow.entry(pack(geo, kind)).or_insert(0) += 1,
         }
-        self.country
     }
 }
 
-/// The hot-path cache entry of a reporter's profile and a kind of report
-/// (see [`GeoEntry`]).
+/// The hot-path counts of a reporter profile with a kind of report (by the
+/// entry's id; see [`GeoEntry`]).
 #[derive(Clone, Copy)]
 struct ReporterEntry {
     profile: u32,
@@ -145,47 +171,6 @@ struct ReporterEntry {
     kind: u32,
     last_day: i32,
     reports: u64,
-}
-
-impl ReporterEntry {
-    #[inline(always)]
-    fn count(
-        &mut self,
-        when: When,
-        days: &mut FastMap<i32, Period>,
-        months: &mut FastMap<i32, Period>,
-    ) {
-        self.reports += 1;
-        see(self.who, &mut self.last_day, when, days, months, |p| {
-            &mut p.reporters
-        });
-    }
-}
-
-/// Adds `who` to the day's (or month's) set, unless `last_day` says it is
-/// there already.
-#[inline(always)]
-fn see(
-    who: u32,
-    last_day: &mut i32,
-    when: When,
-    days: &mut FastMap<i32, Period>,
-    months: &mut FastMap<i32, Period>,
-    set: fn(&mut Period) -> &mut FastSet<u32>,
-) {
-    if who == NONE {
-        return;
-    }
-    match when {
-        When::Day(day) if day != *last_day => {
-            *last_day = day;
-            set(days.entry(day).or_default()).insert(who);
-        }
-        When::Month(month) => {
-            set(months.entry(month).or_default()).insert(who);
-        }
-        _ => {}
-    }
 }
 
 /// Reports of one day (or month) with their distinct attackers and reporters.
@@ -197,6 +182,51 @@ pub struct Period {
     pub attackers: FastSet<u32>,
     /// Distinct reporter ids.
     pub reporters: FastSet<u32>,
+}
+
+/// The day the records are on, with its [`Period`] taken out of
+/// [`State::days`] (records come in time order, so most reports find their
+/// day here without a lookup). [`State::settle`] puts it back.
+struct Today {
+    day: i32,
+    weekday: usize,
+    period: Period,
+}
+
+impl Default for Today {
+    fn default() -> Self {
+        Today {
+            day: i32::MIN,
+            weekday: NO_WEEKDAY,
+            period: Period::default(),
+        }
+    }
+}
+
+/// Adds `who` to the set of the report's day (or month), unless `last_day`
+/// says it is there already.
+#[inline(always)]
+fn see(
+    who: u32,
+    last_day: &mut i32,
+    when: When,
+    today: &mut Period,
+    months: &mut FastMap<i32, Period>,
+    set: fn(&mut Period) -> &mut FastSet<u32>,
+) {
+    if who == NONE {
+        return;
+    }
+    match when {
+        When::Day(day) if day != *last_day => {
+            *last_day = day;
+            set(today).insert(who);
+        }
+        When::Month(month) => {
+            set(months.entry(month).or_default()).insert(who);
+        }
+        _ => {}
+    }
 }
 
 /// Attacker keys carry their kind, so that `top_attackers` can list
@@ -247,9 +277,14 @@ pub struct State {
     pub profile_reports: Vec<u64>,
     profile_ids: FastMap<Profile, u32>,
 
+    /// Geos by id, with their hot-path counts.
     geos: Vec<Geo>,
+    geo_entries: Vec<GeoEntry>,
     geo_ids: FastMap<Geo, u32>,
-    geo_by_raw: FastMap<Box<[u8]>, GeoEntry>,
+    geo_cache: RawCache,
+    places: Vec<Place>,
+    place_ids: FastMap<Place, u32>,
+    place_cache: RawCache,
     /// (service, jail) labels.
     kinds: Vec<(u32, u32)>,
     kind_ids: FastMap<(u32, u32), u32>,
@@ -262,14 +297,19 @@ pub struct State {
     /// Reports per reporter profile.
     pub reporter_profile_reports: Vec<u64>,
     reporter_profile_ids: FastMap<ReporterProfile, u32>,
-    reporter_by_raw: FastMap<Box<[u8]>, ReporterEntry>,
+    /// (reporter profile, kind) pairs by id, with their hot-path counts.
+    reporter_entries: Vec<ReporterEntry>,
+    reporter_entry_ids: FastMap<(u32, u32), u32>,
+    reporter_cache: RawCache,
 
     /// Reports per (`country` label, `reporter_country` label), packed by [`pack`].
     pub flows: FastMap<u64, u64>,
 
     /// Reports dated to the day, per day number. (Sets per day rather than
     /// one set of (day, id) pairs: the current day's sets stay in the cache.)
+    /// Up to date after [`State::settle`].
     pub days: FastMap<i32, Period>,
+    today: Today,
     /// Reports dated to the month only, per month number.
     pub months: FastMap<i32, Period>,
 
@@ -279,8 +319,10 @@ pub struct State {
     /// Reports by `failures`.
     pub failures: BTreeMap<i64, u64>,
     failures_small: SmallCounts,
-
-    key: Vec<u8>,
+    /// A buffer for building attacker keys.
+    scratch: String,
+    ts_parser: TsParser,
+    date_parser: DateParser,
 }
 
 const SMALL_FAILURES: usize = 256;
@@ -307,14 +349,8 @@ pub fn unpack(k: u64) -> (u32, u32) {
     ((k >> 32) as u32, k as u32)
 }
 
-#[inline(always)]
-fn push_raw(key: &mut Vec<u8>, raw: &[u8]) {
-    key.extend_from_slice(&(raw.len() as u32).to_le_bytes());
-    key.extend_from_slice(raw);
-}
-
-fn label(labels: &mut Interner, raw: &[u8]) -> u32 {
-    raw_str(raw).map_or(NONE, |s| labels.intern(&s))
+fn label(labels: &mut Interner, v: &Values<'_>, f: Field) -> u32 {
+    v.str(f).map_or(NONE, |s| labels.intern(&s))
 }
 
 impl State {
@@ -329,7 +365,7 @@ impl State {
         self.records += 1;
         let event = v.raw(Field::Event);
         if event.first() == Some(&b'"') && event != b"\"ban\"" {
-            if let Some(e) = raw_str(event) {
+            if let Some(e) = v.str(Field::Event) {
                 if e != "ban" {
                     // A notice (start, stop...) is not a report: counted, no more.
                     *self.notices.entry(e.into_owned()).or_insert(0) += 1;
@@ -344,22 +380,24 @@ impl State {
     fn add_report(&mut self, v: &Values<'_>) {
         self.reports += 1;
         let (when, hour) = self.when(v);
+        let mut wd = NO_WEEKDAY;
+        match when {
+            When::Day(day) => {
+                if day != self.today.day {
+                    self.move_to_day(day);
+                }
+                wd = self.today.weekday;
+                self.today.period.reports += 1;
+            }
+            When::Month(month) => self.months.entry(month).or_default().reports += 1,
+            When::Unknown => self.undated += 1,
+        }
         let (reporter_country, kind) = self.count_reporter(v, when);
         let attacker_country = self.count_attacker(v, when, kind);
         *self
             .flows
             .entry(pack(attacker_country, reporter_country))
             .or_insert(0) += 1;
-
-        let mut wd = NO_WEEKDAY;
-        match when {
-            When::Day(day) => {
-                wd = usize::from(weekday(day));
-                self.days.entry(day).or_default().reports += 1;
-            }
-            When::Month(month) => self.months.entry(month).or_default().reports += 1,
-            When::Unknown => self.undated += 1,
-        }
         self.hour_weekday[wd][hour.map_or(NO_HOUR, usize::from)] += 1;
 
         if let Some(n) = raw_i64(v.raw(Field::Failures)) {
@@ -370,21 +408,62 @@ impl State {
         }
     }
 
+    /// Makes `day` the day of [`Today`], putting the one before back.
+    #[cold]
+    fn move_to_day(&mut self, day: i32) {
+        // A new day right after the current one starts its sets with room
+        // for as many ids as that day has: they fill up without growing
+        // step by step (the rehashing was 1 % of the instructions). Only
+        // the next day, so that the room given never adds up to more than
+        // the ids held, whatever the order of the records.
+        let next = self.today.day != i32::MIN && day == self.today.day.wrapping_add(1);
+        let room = |set: &FastSet<u32>| if next { set.len() } else { 0 };
+        let sizes = (
+            room(&self.today.period.attackers),
+            room(&self.today.period.reporters),
+        );
+        self.put_today_back();
+        let period = self.days.remove(&day).unwrap_or_else(|| Period {
+            reports: 0,
+            attackers: FastSet::with_capacity_and_hasher(sizes.0, Default::default()),
+            reporters: FastSet::with_capacity_and_hasher(sizes.1, Default::default()),
+        });
+        self.today = Today {
+            day,
+            weekday: usize::from(weekday(day)),
+            period,
+        };
+    }
+
+    /// Puts the period of [`Today`] back into [`State::days`].
+    fn put_today_back(&mut self) {
+        let today = std::mem::take(&mut self.today);
+        if today.day != i32::MIN {
+            self.days.insert(today.day, today.period);
+        }
+    }
+
     /// The date (day, else month) and UTC hour of a report: from `ts`, else
     /// from `date` and `hour`. Also keeps the earliest and latest `ts`.
     #[inline]
     fn when(&mut self, v: &Values<'_>) -> (When, Option<u8>) {
-        let ts = v.raw(Field::Ts);
-        if ts.len() > 2 && ts[0] == b'"' {
-            if let Some(t) = parse_ts(&ts[1..ts.len() - 1]) {
-                self.see_ts(t, &ts[1..ts.len() - 1]);
-                return (When::Day(t.day), Some(t.hour()));
-            }
+        let ts = v.text(Field::Ts);
+        // The text between the quotes, escapes and all, as it was written.
+        let inner = ts
+            .strip_prefix('"')
+            .and_then(|t| t.get(..t.len().checked_sub(1)?));
+        let ts_parser = &mut self.ts_parser;
+        if let Some(t) = inner
+            .filter(|t| !t.is_empty())
+            .and_then(|t| Some((ts_parser.parse(t)?, t)))
+        {
+            self.see_first_last(t.0, t.1);
+            return (When::Day(t.0.day), Some(t.0.hour()));
         }
         let date = v.raw(Field::Date);
         let when = if date.len() > 2 && date[0] == b'"' {
             let d = &date[1..date.len() - 1];
-            match (parse_date(d), parse_month(d)) {
+            match (self.date_parser.parse(d), parse_month(d)) {
                 (Some(day), _) => When::Day(day),
                 (None, Some(month)) => When::Month(month),
                 _ => When::Unknown,
@@ -398,17 +477,23 @@ impl State {
         (when, hour)
     }
 
-    #[inline]
-    fn see_ts(&mut self, t: Instant, text: &[u8]) {
-        // `text` came from a valid timestamp, so it is ASCII.
-        let text = std::str::from_utf8(text).unwrap_or_default();
-        self.see_first_last(t, text);
-    }
-
     /// Keeps `t` (written as `text`) when it is earlier or later than the
     /// ones kept; equal instants keep the smaller text, so that the result
     /// does not depend on record order.
     pub fn see_first_last(&mut self, t: Instant, text: &str) {
+        // Most reports are neither, or a new latest one (in time order):
+        // decided without comparing texts.
+        if let (Some((first, _)), Some((last, s))) = (&self.first_ts, &mut self.last_ts) {
+            if *first < t && t < *last {
+                return;
+            }
+            if *first < t && t > *last {
+                *last = t;
+                s.clear();
+                s.push_str(text);
+                return;
+            }
+        }
         fn keep(slot: &mut Option<(Instant, String)>, t: Instant, text: &str, earlier: bool) {
             let better = match slot {
                 None => true,
@@ -436,59 +521,56 @@ impl State {
     /// Counts a report of kind `kind` for its attacker; returns its country label.
     #[inline]
     fn count_attacker(&mut self, v: &Values<'_>, when: When, kind: u32) -> u32 {
-        const GEO: [Field; 8] = [
-            Field::Ip,
-            Field::AttackerId,
-            Field::Country,
-            Field::Region,
-            Field::City,
-            Field::Asn,
-            Field::AsName,
-            Field::AsCountry,
-        ];
-        let mut key = std::mem::take(&mut self.key);
-        key.clear();
-        for f in GEO {
-            push_raw(&mut key, v.raw(f));
-        }
-        let country = match self.geo_by_raw.get_mut(key.as_slice()) {
-            Some(e) => e.count(
-                kind,
-                when,
-                &mut self.days,
-                &mut self.months,
-                &mut self.geo_kind_reports,
-            ),
+        let geo = match self.geo_cache.get(v, &GEO) {
+            Some(geo) => geo,
             None => {
-                let g = Geo {
-                    attacker: self.attacker_key(v.raw(Field::Ip), v.raw(Field::AttackerId)),
-                    country: label(&mut self.labels, v.raw(Field::Country)),
-                    region: label(&mut self.labels, v.raw(Field::Region)),
-                    city: label(&mut self.labels, v.raw(Field::City)),
-                    asn: raw_i64(v.raw(Field::Asn)),
-                    as_name: label(&mut self.labels, v.raw(Field::AsName)),
-                    as_country: label(&mut self.labels, v.raw(Field::AsCountry)),
-                };
-                let next = self.geos.len() as u32;
-                let id = *self.geo_ids.entry(g).or_insert(next);
-                if id == next {
-                    self.geos.push(g);
-                }
-                let e = self
-                    .geo_by_raw
-                    .entry(key.as_slice().into())
-                    .or_insert(GeoEntry::new(id, g.attacker, g.country));
-                e.count(
-                    kind,
-                    when,
-                    &mut self.days,
-                    &mut self.months,
-                    &mut self.geo_kind_reports,
-                )
+                let geo = self.geo_id(v);
+                self.geo_cache.insert(v, &GEO, geo);
+                geo
             }
         };
-        self.key = key;
-        country
+        let e = &mut self.geo_entries[geo as usize];
+        see(
+            e.who,
+            &mut e.last_day,
+            when,
+            &mut self.today.period,
+            &mut self.months,
+            |p| &mut p.attackers,
+        );
+        e.count(geo, kind, &mut self.geo_kind_reports);
+        e.country
+    }
+
+    /// The id of the geo of a report, decoded from its fields; a new one
+    /// is added.
+    #[cold]
+    fn geo_id(&mut self, v: &Values<'_>) -> u32 {
+        let place = match self.place_cache.get(v, &PLACE) {
+            Some(place) => place,
+            None => {
+                let place = self.place_id(v);
+                self.place_cache.insert(v, &PLACE, place);
+                place
+            }
+        };
+        let p = self.places[place as usize];
+        let g = Geo {
+            attacker: self.attacker_key(v),
+            country: p.country,
+            region: p.region,
+            city: p.city,
+            asn: p.asn,
+            as_name: p.as_name,
+            as_country: p.as_country,
+        };
+        let next = self.geos.len() as u32;
+        let id = *self.geo_ids.entry(g).or_insert(next);
+        if id == next {
+            self.geos.push(g);
+            self.geo_entries.push(GeoEntry::new(g.attacker, g.country));
+        }
+        id
     }
 
     /// Counts a report for its reporter profile; returns its country label
@@ -497,71 +579,100 @@ impl State {
     /// configuration, so the pairs are few, and one lookup does for both.
     #[inline]
     fn count_reporter(&mut self, v: &Values<'_>, when: When) -> (u32, u32) {
-        const RAW: [Field; 6] = [
-            Field::ReporterHost,
-            Field::ReporterIp,
-            Field::ReporterId,
-            Field::ReporterCountry,
-            Field::Service,
-            Field::Jail,
-        ];
-        let mut key = std::mem::take(&mut self.key);
-        key.clear();
-        for f in RAW {
-            push_raw(&mut key, v.raw(f));
-        }
-        let found = match self.reporter_by_raw.get_mut(key.as_slice()) {
-            Some(e) => {
-                e.count(when, &mut self.days, &mut self.months);
-                (e.country, e.kind)
-            }
+        let entry = match self.reporter_cache.get(v, &REPORTER) {
+            Some(entry) => entry,
             None => {
-                let who = [Field::ReporterHost, Field::ReporterIp, Field::ReporterId]
-                    .into_iter()
-                    .find_map(|f| raw_str(v.raw(f)))
-                    .map_or(NONE, |s| self.reporters.intern(&s));
-                let p = ReporterProfile {
-                    reporter: who,
-                    country: label(&mut self.labels, v.raw(Field::ReporterCountry)),
-                };
-                let k = (
-                    label(&mut self.labels, v.raw(Field::Service)),
-                    label(&mut self.labels, v.raw(Field::Jail)),
-                );
-                let next = self.kinds.len() as u32;
-                let kind = *self.kind_ids.entry(k).or_insert(next);
-                if kind == next {
-                    self.kinds.push(k);
-                }
-                let mut e = ReporterEntry {
-                    profile: self.reporter_profile_id(p),
-                    who,
-                    country: p.country,
-                    kind,
-                    last_day: i32::MIN,
-                    reports: 0,
-                };
-                e.count(when, &mut self.days, &mut self.months);
-                self.reporter_by_raw.insert(key.as_slice().into(), e);
-                (p.country, kind)
+                let entry = self.reporter_entry_id(v);
+                self.reporter_cache.insert(v, &REPORTER, entry);
+                entry
             }
         };
-        self.key = key;
-        found
+        let e = &mut self.reporter_entries[entry as usize];
+        e.reports += 1;
+        see(
+            e.who,
+            &mut e.last_day,
+            when,
+            &mut self.today.period,
+            &mut self.months,
+            |p| &mut p.reporters,
+        );
+        (e.country, e.kind)
     }
 
-    fn attacker_key(&mut self, ip: &[u8], id: &[u8]) -> u32 {
-        let mut s = String::new();
-        if let Some(ip) = raw_str(ip) {
-            s.push(IP_PREFIX);
-            s.push_str(&ip);
-        } else if let Some(id) = raw_str(id) {
-            s.push(ID_PREFIX);
-            s.push_str(&id);
-        } else {
-            return NONE;
+    /// The id of the place of a report, decoded from its fields; a new one
+    /// is added.
+    #[cold]
+    fn place_id(&mut self, v: &Values<'_>) -> u32 {
+        let p = Place {
+            country: label(&mut self.labels, v, Field::Country),
+            region: label(&mut self.labels, v, Field::Region),
+            city: label(&mut self.labels, v, Field::City),
+            asn: raw_i64(v.raw(Field::Asn)),
+            as_name: label(&mut self.labels, v, Field::AsName),
+            as_country: label(&mut self.labels, v, Field::AsCountry),
+        };
+        let next = self.places.len() as u32;
+        let id = *self.place_ids.entry(p).or_insert(next);
+        if id == next {
+            self.places.push(p);
         }
-        self.attackers.intern(&s)
+        id
+    }
+
+    /// The id of the (reporter profile, kind) entry of a report, decoded
+    /// from its fields; a new one is added.
+    #[cold]
+    fn reporter_entry_id(&mut self, v: &Values<'_>) -> u32 {
+        let who = [Field::ReporterHost, Field::ReporterIp, Field::ReporterId]
+            .into_iter()
+            .find_map(|f| v.str(f))
+            .map_or(NONE, |s| self.reporters.intern(&s));
+        let p = ReporterProfile {
+            reporter: who,
+            country: label(&mut self.labels, v, Field::ReporterCountry),
+        };
+        let k = (
+            label(&mut self.labels, v, Field::Service),
+            label(&mut self.labels, v, Field::Jail),
+        );
+        let next = self.kinds.len() as u32;
+        let kind = *self.kind_ids.entry(k).or_insert(next);
+        if kind == next {
+            self.kinds.push(k);
+        }
+        let profile = self.reporter_profile_id(p);
+        let next = self.reporter_entries.len() as u32;
+        let id = *self
+            .reporter_entry_ids
+            .entry((profile, kind))
+            .or_insert(next);
+        if id == next {
+            self.reporter_entries.push(ReporterEntry {
+                profile,
+                who,
+                country: p.country,
+                kind,
+                last_day: i32::MIN,
+                reports: 0,
+            });
+        }
+        id
+    }
+
+    fn attacker_key(&mut self, v: &Values<'_>) -> u32 {
+        let (prefix, key) = match (v.str(Field::Ip), v.str(Field::AttackerId)) {
+            (Some(ip), _) => (IP_PREFIX, ip),
+            (None, Some(id)) => (ID_PREFIX, id),
+            (None, None) => return NONE,
+        };
+        let mut s = std::mem::take(&mut self.scratch);
+        s.clear();
+        s.push(prefix);
+        s.push_str(&key);
+        let id = self.attackers.intern(&s);
+        self.scratch = s;
+        id
     }
 
     /// The id of an attacker profile, adding it (with no reports) when new.
@@ -586,24 +697,32 @@ impl State {
         id
     }
 
-    /// Moves the counts kept on the hot path (per cache entry, per small
-    /// `failures` value) to where they are read: call before reading the
-    /// profile counts or `failures`. Settling twice changes nothing.
+    /// Moves the counts kept on the hot path (per geo and reporter entry,
+    /// per small `failures` value, the current day's period) to where they
+    /// are read: call before reading the profile counts, `failures` or
+    /// `days`. Settling twice changes nothing.
     pub fn settle(&mut self) {
-        for e in self.geo_by_raw.values_mut() {
+        self.put_today_back();
+        // The hot path's shortcuts are not needed to read the state (and
+        // are rebuilt if more records come): their memory goes to the
+        // digest.
+        self.geo_cache = RawCache::default();
+        self.place_cache = RawCache::default();
+        self.reporter_cache = RawCache::default();
+        // Per (geo, kind), in geo order, then the overflow in key order, so
+        // that profile ids do not depend on hash order.
+        let mut by_geo_kind: Vec<(u64, u64)> = Vec::new();
+        for (geo, e) in self.geo_entries.iter_mut().enumerate() {
             for i in 0..e.n_kinds as usize {
                 let n = std::mem::take(&mut e.reports[i]);
                 if n > 0 {
-                    *self
-                        .geo_kind_reports
-                        .entry(pack(e.geo, e.kinds[i]))
-                        .or_insert(0) += n;
+                    by_geo_kind.push((pack(geo as u32, e.kinds[i]), n));
                 }
             }
         }
-        let mut by_geo_kind: Vec<(u64, u64)> = self.geo_kind_reports.drain().collect();
-        // In key order, so that profile ids do not depend on hash order.
-        by_geo_kind.sort_unstable();
+        let inline = by_geo_kind.len();
+        by_geo_kind.extend(self.geo_kind_reports.drain());
+        by_geo_kind[inline..].sort_unstable();
         for (k, n) in by_geo_kind {
             let (geo, kind) = unpack(k);
             let g = self.geos[geo as usize];
@@ -621,8 +740,8 @@ impl State {
             });
             self.profile_reports[id as usize] += n;
         }
-        for c in self.reporter_by_raw.values_mut() {
-            self.reporter_profile_reports[c.profile as usize] += std::mem::take(&mut c.reports);
+        for e in &mut self.reporter_entries {
+            self.reporter_profile_reports[e.profile as usize] += std::mem::take(&mut e.reports);
         }
         for (n, c) in self.failures_small.0.iter_mut().enumerate() {
             if *c > 0 {
@@ -701,15 +820,24 @@ mod tests {
 
     #[test]
     fn equal_raw_values_written_differently_share_a_profile() {
-        let s = state(&[
+        let lines = [
             r#"{"ip":"192.0.2.1","country":"FR"}"#,
             r#"{"ip":"192.0.2.1","country":"\u0046R"}"#,
             r#"{"ip":"192.0.2.1","country":"FR","region":null}"#,
-        ]);
-        assert_eq!(s.profiles.len(), 1);
-        assert_eq!(s.profile_reports, [3]);
-        assert_eq!(s.geo_by_raw.len(), 3);
+        ];
+        let mut s = State::new();
+        for l in lines.iter().chain(&lines) {
+            s.add(&values(l.as_bytes()).unwrap());
+        }
+        assert_eq!((s.geo_cache.len(), s.geo_cache.variants(0)), (1, 3));
         assert_eq!(s.geos.len(), 1);
+        s.settle();
+        assert_eq!(s.profiles.len(), 1);
+        assert_eq!(s.profile_reports, [6]);
+        // Records after a settle find the same profile.
+        s.add(&values(lines[1].as_bytes()).unwrap());
+        s.settle();
+        assert_eq!(s.profile_reports, [7]);
     }
 
     #[test]

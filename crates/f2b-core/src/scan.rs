@@ -328,7 +328,7 @@ fn between_delimiters(text: &str, start: usize, end: usize) -> &str {
 /// bytes; the call costs more than the comparison): word by word, the last
 /// word overlapping the one before.
 #[inline(always)]
-pub(crate) fn same(a: &[u8], b: &[u8]) -> bool {
+pub fn same(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
