@@ -4,7 +4,7 @@ use std::cell::RefCell;
 use std::io;
 use std::rc::Rc;
 
-use f2b_core::output::RecordWriter;
+use f2b_core::output::{push_decimal, RecordWriter};
 use f2b_core::{Error, Result};
 
 use crate::columns::{Columns, Optional};
@@ -54,20 +54,6 @@ fn cells<'r>(
         };
         each(column.name(), cell);
     }
-}
-
-fn push_u32(out: &mut Vec<u8>, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 /// Appends `s` as a JSON string. Released text never needs escaping, but the
@@ -182,7 +168,7 @@ impl RowWriter {
                     match cell {
                         Cell::Null => buf.extend_from_slice(b"null"),
                         Cell::Text(s) => push_json_str(buf, s),
-                        Cell::Int(n) => push_u32(buf, n),
+                        Cell::Int(n) => push_decimal(buf, u64::from(n)),
                         Cell::Date(d) => {
                             buf.push(b'"');
                             d.write(buf);
@@ -214,7 +200,7 @@ impl RowWriter {
                             return;
                         }
                         Cell::Text(s) => scratch.extend_from_slice(s.as_bytes()),
-                        Cell::Int(n) => push_u32(scratch, n),
+                        Cell::Int(n) => push_decimal(scratch, u64::from(n)),
                         Cell::Date(d) => d.write(scratch),
                         Cell::Id(p) => p.write(scratch),
                     }
@@ -334,9 +320,5 @@ mod tests {
         let mut out = Vec::new();
         push_json_str(&mut out, "a\"b\\c\n");
         assert_eq!(out, b"\"a\\\"b\\\\c\\u000a\"");
-        let mut n = Vec::new();
-        push_u32(&mut n, 0);
-        push_u32(&mut n, u32::MAX);
-        assert_eq!(n, b"04294967295");
     }
 }

@@ -552,20 +552,7 @@ impl Patch {
 
     /// Sets `key` to the number `value` ([`Patch::set`] without the serializer).
     pub fn set_u64(&mut self, key: &str, value: u64) {
-        self.push(key, |out| {
-            let mut digits = [0u8; 20];
-            let mut i = digits.len();
-            let mut n = value;
-            loop {
-                i -= 1;
-                digits[i] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
-            out.extend_from_slice(&digits[i..]);
-        });
+        self.push(key, |out| crate::output::push_decimal(out, value));
     }
 
     /// Sets `key` to `null`.
