@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(extract_message mbox_split ndjson_record prefix2as autnums ranges)
+[ ${#targets[@]} -gt 0 ] || targets=(extract_message fast_path mbox_split ndjson_record prefix2as autnums ranges)
 
 if ! cargo fuzz --help >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked --version 0.13.2
@@ -23,7 +23,7 @@ fuzz/seed.sh >/dev/null
 cargo fuzz build
 for t in "${targets[@]}"; do
     case $t in
-        extract_message | mbox_split) max_len=65536 ;;
+        extract_message | fast_path | mbox_split) max_len=65536 ;;
         *) max_len=16384 ;;
     esac
     echo "== $t: ${seconds}s"

@@ -24,6 +24,8 @@ seed extract_message crates/f2b-extract/tests/fixtures/*.eml \
 # The mbox fixture, split into its messages, is more of them.
 awk -v out="$tmp/msg" '/^From /{n++} {print > (out n)}' crates/f2b-extract/tests/fixtures/*.mbox
 seed extract_message "$tmp"/msg*
+# The fast path is compared with mail-parser on the same messages.
+seed fast_path fuzz/corpus/extract_message/seed-*
 
 # Whole mboxes: the fixture and the first 40 kB of a few sample months.
 for m in data/sample/mail/2010-03.mbox data/sample/mail/2012-06.mbox; do

@@ -15,7 +15,7 @@ use mail_parser::{
 };
 
 use crate::time::{self, LocalTime};
-use crate::{net, phrases};
+use crate::{fastmime, net, phrases};
 
 /// How deep copies are followed (bounce of a bounce of …).
 const MAX_DEPTH: usize = 6;
@@ -23,9 +23,9 @@ const MAX_DEPTH: usize = 6;
 /// How many MIME parts one message may have before the rest is ignored.
 const MAX_PARTS: usize = 2_000;
 
-/// The headers f2b reads from one message.
-#[derive(Debug, Default, Clone)]
-pub struct Headers {
+/// The headers f2b reads from one message (`'a`: the mail it borrows from).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Headers<'a> {
     /// `Subject:`, decoded.
     pub subject: Option<String>,
     /// `Date:`.
@@ -33,13 +33,13 @@ pub struct Headers {
     /// `Message-Id:` without angle brackets' surroundings trimmed of space.
     pub message_id: Option<String>,
     /// `Received:` headers, newest (top) first, as written (folded lines included).
-    pub received: Vec<String>,
+    pub received: Vec<Cow<'a, str>>,
     /// `From:` as written.
     pub from: Option<String>,
 }
 
 /// What a delivery-status part (RFC 3464) says.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub struct Dsn {
     /// `Reporting-MTA: dns; HOST`.
     pub reporting_mta: Option<String>,
@@ -50,16 +50,19 @@ pub struct Dsn {
 }
 
 /// One message of the nesting: the bounce, the copy it carries, and so on.
-#[derive(Debug, Default, Clone)]
-pub struct Layer {
+///
+/// Texts and `Received:` values borrow from the mail (`'a`) where they can;
+/// decoded ones are owned.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Layer<'a> {
     /// Its headers.
-    pub headers: Headers,
+    pub headers: Headers<'a>,
     /// Its body texts in order (text parts, and binary parts read as text).
-    pub texts: Vec<String>,
+    pub texts: Vec<Cow<'a, str>>,
     /// Its delivery-status part, if any.
     pub dsn: Option<Dsn>,
     /// The messages it carries.
-    pub copies: Vec<Layer>,
+    pub copies: Vec<Layer<'a>>,
     /// False for a headers-only copy (`text/rfc822-headers`, or a copy cut
     /// before its body).
     pub has_body: bool,
@@ -68,9 +71,38 @@ pub struct Layer {
     pub quoted: bool,
 }
 
+impl Layer<'_> {
+    /// The same layer owning all its text.
+    pub fn into_owned(self) -> Layer<'static> {
+        let owned = |texts: Vec<Cow<'_, str>>| {
+            texts
+                .into_iter()
+                .map(|t| Cow::Owned(t.into_owned()))
+                .collect()
+        };
+        Layer {
+            headers: Headers {
+                subject: self.headers.subject,
+                date: self.headers.date,
+                message_id: self.headers.message_id,
+                received: owned(self.headers.received),
+                from: self.headers.from,
+            },
+            texts: owned(self.texts),
+            dsn: self.dsn,
+            copies: self.copies.into_iter().map(Layer::into_owned).collect(),
+            has_body: self.has_body,
+            quoted: self.quoted,
+        }
+    }
+}
+
 /// Reads mail into layers. One reader per thread; it holds the parser set-up.
+///
+/// Plainly simple mail is read by [`fastmime`]; everything else by mail-parser.
 pub struct Unwrapper {
     parser: MessageParser,
+    fast: bool,
 }
 
 impl Default for Unwrapper {
@@ -90,12 +122,52 @@ impl Unwrapper {
             .header_raw(HeaderName::Received)
             .header_raw(HeaderName::From)
             .default_header_ignore();
-        Unwrapper { parser }
+        Unwrapper { parser, fast: true }
+    }
+
+    /// A reader that sends every message through mail-parser, never the fast
+    /// path: what the differential tests compare the fast path with.
+    #[doc(hidden)]
+    pub fn without_fast_path() -> Self {
+        Unwrapper {
+            fast: false,
+            ..Unwrapper::new()
+        }
+    }
+
+    /// Parses a message: by the fast path when it is simple enough.
+    fn parse<'a>(&self, raw: &'a [u8]) -> Option<Message<'a>> {
+        if self.fast {
+            if let Some(message) = fastmime::parse(raw) {
+                return Some(message);
+            }
+        }
+        self.parser.parse(raw)
+    }
+
+    /// Parses a message that is text already (a copy found in a text).
+    fn parse_text<'a>(&self, text: &'a str) -> Option<Message<'a>> {
+        if self.fast {
+            if let Some(message) = fastmime::parse_str(text) {
+                return Some(message);
+            }
+        }
+        self.parser.parse(text)
+    }
+
+    /// Parses a header block (a headers-only copy).
+    fn parse_headers<'a>(&self, text: &'a str) -> Option<Message<'a>> {
+        if self.fast {
+            if let Some(message) = fastmime::parse_headers(text) {
+                return Some(message);
+            }
+        }
+        self.parser.parse_headers(text)
     }
 
     /// Reads one whole message. `None` when it has no headers at all.
-    pub fn read(&self, raw: &[u8]) -> Option<Layer> {
-        let message = self.parser.parse(raw)?;
+    pub fn read<'a>(&self, raw: &'a [u8]) -> Option<Layer<'a>> {
+        let message = self.parse(raw)?;
         if message.headers().is_empty() {
             return None;
         }
@@ -103,7 +175,7 @@ impl Unwrapper {
         Some(self.layer(&message, 0, &mut budget))
     }
 
-    fn layer(&self, message: &Message<'_>, depth: usize, budget: &mut usize) -> Layer {
+    fn layer<'a>(&self, message: &Message<'a>, depth: usize, budget: &mut usize) -> Layer<'a> {
         let mut layer = Layer {
             headers: headers_of(message.headers()),
             has_body: true,
@@ -116,10 +188,10 @@ impl Unwrapper {
             *budget -= 1;
             let (ctype, subtype) = match part.content_type() {
                 Some(ct) => (
-                    ct.ctype().to_ascii_lowercase(),
-                    ct.subtype().unwrap_or_default().to_ascii_lowercase(),
+                    lower_case(ct.ctype()),
+                    lower_case(ct.subtype().unwrap_or_default()),
                 ),
-                None => ("text".into(), "plain".into()),
+                None => (Cow::Borrowed("text"), Cow::Borrowed("plain")),
             };
             match &part.body {
                 PartType::Message(inner) if depth < MAX_DEPTH => {
@@ -136,13 +208,16 @@ impl Unwrapper {
                     let text = if base64 && looks_base64(text) {
                         Cow::Owned(lenient_base64(text))
                     } else {
-                        Cow::Borrowed(text.as_ref())
+                        reborrow(text)
                     };
-                    self.text_part(&mut layer, &ctype, &subtype, &text, depth);
+                    self.text_part(&mut layer, &ctype, &subtype, text, depth);
                 }
                 PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
-                    let text = String::from_utf8_lossy(bytes);
-                    self.text_part(&mut layer, &ctype, &subtype, &text, depth);
+                    let text = match bytes {
+                        Cow::Borrowed(bytes) => lossy(bytes),
+                        Cow::Owned(bytes) => Cow::Owned(lossy(bytes).into_owned()),
+                    };
+                    self.text_part(&mut layer, &ctype, &subtype, text, depth);
                 }
             }
         }
@@ -153,10 +228,17 @@ impl Unwrapper {
         layer
     }
 
-    fn text_part(&self, layer: &mut Layer, ctype: &str, subtype: &str, text: &str, depth: usize) {
+    fn text_part<'a>(
+        &self,
+        layer: &mut Layer<'a>,
+        ctype: &str,
+        subtype: &str,
+        text: Cow<'a, str>,
+        depth: usize,
+    ) {
         match (ctype, subtype) {
             ("message", "delivery-status") | ("message", "global-delivery-status") => {
-                let dsn = parse_dsn(text);
+                let dsn = parse_dsn(&text);
                 match &mut layer.dsn {
                     Some(d) => {
                         d.delayed |= dsn.delayed;
@@ -167,47 +249,57 @@ impl Unwrapper {
                 }
             }
             (_, "rfc822-headers") | ("message", "global-headers") if depth < MAX_DEPTH => {
-                if let Some(copy) = self.parser.parse_headers(text.as_bytes()) {
-                    let mut copy = Layer {
-                        headers: headers_of(copy.headers()),
-                        has_body: false,
-                        ..Layer::default()
-                    };
-                    // Some MTAs put the start of the body after the headers anyway.
-                    if let Some(body) = body_after_headers(text) {
-                        copy.has_body = !body.trim().is_empty();
-                        copy.texts.push(body.to_string());
-                    }
-                    layer.copies.push(copy);
-                }
+                let copy = match &text {
+                    Cow::Borrowed(text) => self.headers_copy(text),
+                    Cow::Owned(text) => self.headers_copy(text).map(Layer::into_owned),
+                };
+                layer.copies.extend(copy);
             }
             ("message", "rfc822") | ("message", "global") if depth < MAX_DEPTH => {
                 // A message part mail-parser left undecoded (too deeply nested encodings).
-                if let Some(inner) = self.parser.parse(text.as_bytes()) {
-                    let mut budget = MAX_PARTS;
-                    layer
-                        .copies
-                        .push(self.layer(&inner, depth + 1, &mut budget));
-                }
+                let copy = match &text {
+                    Cow::Borrowed(text) => self.message_copy(text, depth),
+                    Cow::Owned(text) => self.message_copy(text, depth).map(Layer::into_owned),
+                };
+                layer.copies.extend(copy);
             }
-            _ => layer.texts.push(text.to_string()),
+            _ => layer.texts.push(text),
         }
     }
 
+    /// The copy in a `text/rfc822-headers` part.
+    fn headers_copy<'t>(&self, text: &'t str) -> Option<Layer<'t>> {
+        let copy = self.parse_headers(text)?;
+        let mut copy = Layer {
+            headers: headers_of(copy.headers()),
+            has_body: false,
+            ..Layer::default()
+        };
+        // Some MTAs put the start of the body after the headers anyway.
+        if let Some(body) = body_after_headers(text) {
+            copy.has_body = !body.trim().is_empty();
+            copy.texts.push(Cow::Borrowed(body));
+        }
+        Some(copy)
+    }
+
+    /// The copy in a `message/rfc822` part that reached us as text.
+    fn message_copy<'t>(&self, text: &'t str, depth: usize) -> Option<Layer<'t>> {
+        let inner = self.parse_text(text)?;
+        let mut budget = MAX_PARTS;
+        Some(self.layer(&inner, depth + 1, &mut budget))
+    }
+
     /// Looks for a copy inside the texts: inline after a banner, or quoted.
-    fn inline_copies(&self, layer: &mut Layer, depth: usize, budget: &mut usize) {
+    fn inline_copies<'a>(&self, layer: &mut Layer<'a>, depth: usize, budget: &mut usize) {
         let mut found = None;
         for text in &layer.texts {
-            if let Some(copy) = find_inline_copy(text) {
-                if let Some(message) = self.parser.parse(copy.as_bytes()) {
-                    if !message.headers().is_empty() {
-                        let mut inner = self.layer(&message, depth + 1, budget);
-                        inner.has_body =
-                            body_after_headers(&copy).is_some_and(|b| !b.trim().is_empty());
-                        found = Some(inner);
-                        break;
-                    }
-                }
+            found = match text {
+                Cow::Borrowed(text) => self.inline_copy(text, depth, budget),
+                Cow::Owned(text) => self.inline_copy(text, depth, budget).map(Layer::into_owned),
+            };
+            if found.is_some() {
+                break;
             }
         }
         if found.is_none() {
@@ -215,20 +307,70 @@ impl Unwrapper {
         }
         layer.copies.extend(found);
     }
+
+    /// The copy inline in one text, if any.
+    fn inline_copy<'t>(
+        &self,
+        text: &'t str,
+        depth: usize,
+        budget: &mut usize,
+    ) -> Option<Layer<'t>> {
+        match find_inline_copy(text)? {
+            Cow::Borrowed(copy) => self.copy_layer(copy, depth, budget),
+            Cow::Owned(copy) => self.copy_layer(&copy, depth, budget).map(Layer::into_owned),
+        }
+    }
+
+    /// A copy found inline, read as a message of its own.
+    fn copy_layer<'c>(&self, copy: &'c str, depth: usize, budget: &mut usize) -> Option<Layer<'c>> {
+        let message = self.parse_text(copy)?;
+        if message.headers().is_empty() {
+            return None;
+        }
+        let mut inner = self.layer(&message, depth + 1, budget);
+        inner.has_body = body_after_headers(copy).is_some_and(|b| !b.trim().is_empty());
+        Some(inner)
+    }
+}
+
+/// A `Cow` with the lifetime of what it borrows (the mail), not of the reference.
+fn reborrow<'a>(text: &Cow<'a, str>) -> Cow<'a, str> {
+    match text {
+        Cow::Borrowed(text) => Cow::Borrowed(text),
+        Cow::Owned(text) => Cow::Owned(text.clone()),
+    }
+}
+
+/// `text` in ASCII lower case, copied only when it is not already.
+fn lower_case(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// Bytes as text, invalid UTF-8 replaced (checked the fast way first).
+fn lossy(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// The headers f2b uses, from a parsed header list.
-fn headers_of(headers: &[Header<'_>]) -> Headers {
+fn headers_of<'a>(headers: &[Header<'a>]) -> Headers<'a> {
     let mut out = Headers::default();
     for header in headers {
-        let text = match &header.value {
-            HeaderValue::Text(t) => t.as_ref(),
+        let value = match &header.value {
+            HeaderValue::Text(t) => t,
             HeaderValue::TextList(list) => match list.first() {
-                Some(t) => t.as_ref(),
+                Some(t) => t,
                 None => continue,
             },
             _ => continue,
         };
+        let text = value.as_ref();
         match header.name {
             HeaderName::Subject if out.subject.is_none() => out.subject = Some(fold(text)),
             HeaderName::Date if out.date.is_none() => out.date = time::parse(text),
@@ -238,7 +380,7 @@ fn headers_of(headers: &[Header<'_>]) -> Headers {
                     out.message_id = Some(id);
                 }
             }
-            HeaderName::Received => out.received.push(text.to_string()),
+            HeaderName::Received => out.received.push(reborrow(value)),
             HeaderName::From if out.from.is_none() => out.from = Some(fold(text)),
             _ => {}
         }
@@ -279,14 +421,43 @@ fn lenient_base64(text: &str) -> String {
 
 /// Folds runs of white space (header continuation lines) into one space.
 pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    if !text.is_ascii() {
+        let mut out = String::with_capacity(text.len());
+        for word in text.split_whitespace() {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(word);
         }
-        out.push_str(word);
+        return out;
     }
-    out
+    // ASCII (nearly every header): the same, byte by byte. The ASCII
+    // characters that `char::is_whitespace` knows:
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r');
+    let bytes = text.as_bytes();
+    // Most values are folded already: single spaces between words, none around.
+    let folded = bytes.first().is_none_or(|&b| !blank(b))
+        && bytes.last().is_none_or(|&b| !blank(b))
+        && bytes
+            .windows(2)
+            .all(|w| !blank(w[1]) || (w[1] == b' ' && !blank(w[0])));
+    if folded {
+        return text.to_string();
+    }
+    let mut out = Vec::with_capacity(text.len());
+    let mut space = false;
+    for &b in bytes {
+        if blank(b) {
+            space = !out.is_empty();
+        } else {
+            if space {
+                out.push(b' ');
+                space = false;
+            }
+            out.push(b);
+        }
+    }
+    String::from_utf8(out).unwrap_or_default()
 }
 
 fn parse_dsn(text: &str) -> Dsn {
@@ -296,17 +467,19 @@ fn parse_dsn(text: &str) -> Dsn {
             continue;
         };
         let value = value.trim();
-        match name.trim().to_ascii_lowercase().as_str() {
-            "reporting-mta" if dsn.reporting_mta.is_none() => {
-                let host = value.rsplit(';').next().unwrap_or(value).trim();
-                dsn.reporting_mta = host.split_whitespace().next().and_then(net::host_name);
-            }
-            "action" => {
-                let action = value.to_ascii_lowercase();
-                dsn.delayed |= action.starts_with("delayed");
-                dsn.failed |= action.starts_with("failed");
-            }
-            _ => {}
+        let name = name.trim();
+        if name.eq_ignore_ascii_case("reporting-mta") && dsn.reporting_mta.is_none() {
+            let host = value.rsplit(';').next().unwrap_or(value).trim();
+            dsn.reporting_mta = host.split_whitespace().next().and_then(net::host_name);
+        } else if name.eq_ignore_ascii_case("action") {
+            let starts = |word: &str| {
+                value
+                    .as_bytes()
+                    .get(..word.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(word.as_bytes()))
+            };
+            dsn.delayed |= starts("delayed");
+            dsn.failed |= starts("failed");
         }
     }
     dsn
@@ -314,12 +487,14 @@ fn parse_dsn(text: &str) -> Dsn {
 
 /// The text after the blank line that ends a header block.
 fn body_after_headers(text: &str) -> Option<&str> {
-    let mut offset = 0;
-    for line in text.split_inclusive('\n') {
-        offset += line.len();
-        if line.trim_end_matches(['\r', '\n']).is_empty() {
-            return Some(&text[offset..]);
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i + 1);
+        if bytes[start..end].iter().all(|&b| b == b'\r' || b == b'\n') {
+            return Some(&text[end..]);
         }
+        start = end;
     }
     None
 }
@@ -371,8 +546,8 @@ const COPY_HEADERS: &[&str] = &[
 /// Finds a copied message in a plain-text bounce: the header block after a
 /// banner line, or any block of at least two header lines that names a
 /// Received, Subject, From, Date or Message-Id. Indentation and `>` quoting
-/// common to the block are removed.
-pub fn find_inline_copy(text: &str) -> Option<String> {
+/// common to the block are removed (only then is the copy copied).
+pub fn find_inline_copy(text: &str) -> Option<Cow<'_, str>> {
     let start = COPY_MARKERS
         .first(text)
         .map(|(_, i)| i + text[i..].find('\n').unwrap_or(text.len() - i))
@@ -429,9 +604,9 @@ fn header_line(line: &str) -> Option<(&str, &str)> {
     valid.then_some((prefix, name))
 }
 
-fn unquote(text: &str, prefix: &str) -> String {
+fn unquote<'t>(text: &'t str, prefix: &str) -> Cow<'t, str> {
     if prefix.is_empty() {
-        return text.to_string();
+        return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
     let trimmed = prefix.trim_end();
@@ -442,7 +617,7 @@ fn unquote(text: &str, prefix: &str) -> String {
             .unwrap_or(line);
         out.push_str(rest);
     }
-    out
+    Cow::Owned(out)
 }
 
 fn line_offsets(text: &str) -> impl Iterator<Item = (usize, &str)> + Clone {
@@ -460,25 +635,50 @@ pub fn find_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
     if n.is_empty() || h.len() < n.len() {
         return None;
     }
-    let first = n[0].to_ascii_lowercase();
-    let upper = n[0].to_ascii_uppercase();
-    let mut i = 0;
-    while i + n.len() <= h.len() {
-        let rest = &h[i..h.len() - n.len() + 1];
-        let pos = memchr::memchr2(first, upper, rest)?;
-        let at = i + pos;
-        if h[at..at + n.len()].eq_ignore_ascii_case(n) {
-            return Some(at);
+    // Candidates are found by the needle's rarest byte (in mail text), any
+    // case; they come in order, so the first that matches is the leftmost.
+    let (k, &b) = n
+        .iter()
+        .enumerate()
+        .min_by_key(|(_, b)| commonness(**b))
+        .unwrap_or((0, &n[0]));
+    let (lower, upper) = (b.to_ascii_lowercase(), b.to_ascii_uppercase());
+    // The byte at `k` of a match lies in h[k .. h.len() - n.len() + k].
+    let mut i = k;
+    let last = h.len() - n.len() + k;
+    while i <= last {
+        let at = i + memchr::memchr2(lower, upper, &h[i..=last])?;
+        let start = at - k;
+        if h[start..start + n.len()].eq_ignore_ascii_case(n) {
+            return Some(start);
         }
         i = at + 1;
     }
     None
 }
 
+/// How common a byte is in mail text (English letter frequencies; blanks
+/// most common, digits and punctuation rather rare): lower is rarer.
+fn commonness(b: u8) -> u8 {
+    const TABLE: [u8; 256] = {
+        const LETTERS: &[u8; 26] = b"zqxjkvbpygfwmucldrhsnioate";
+        let mut table = [5u8; 256];
+        table[b' ' as usize] = 40;
+        let mut i = 0;
+        while i < 26 {
+            table[LETTERS[i] as usize] = 10 + i as u8;
+            table[LETTERS[i].to_ascii_uppercase() as usize] = 10 + i as u8;
+            i += 1;
+        }
+        table
+    };
+    TABLE[usize::from(b)]
+}
+
 /// A copy pieced together from a bounce that only quotes the subject (Exim
 /// delay warnings: "The subject of the message is: ..."; Exchange and Notes:
 /// "Subject: ..." in prose).
-fn quoted_subject(texts: &[String]) -> Option<Layer> {
+fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
     for text in texts {
         if !crate::scan::TAG.any(text) {
             continue;
@@ -555,5 +755,10 @@ mod tests {
         assert_eq!(find_ascii_ci("abc [FAIL2BAN] x", "[fail2ban]"), Some(4));
         assert_eq!(find_ascii_ci("ab", "abc"), None);
         assert_eq!(find_ascii_ci("ééé [Fail2Ban]", "[fail2ban]"), Some(7));
+        assert_eq!(find_ascii_ci("xAGAINST against", " against "), None);
+        assert_eq!(find_ascii_ci("xAGAINST AGAINST y", " against "), Some(8));
+        assert_eq!(find_ascii_ci("gg", "g"), Some(0));
+        assert_eq!(find_ascii_ci("ab-g", "-g"), Some(2));
+        assert_eq!(find_ascii_ci("a jail x", "the jail "), None);
     }
 }

@@ -14,7 +14,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 use crate::record::BanRecord;
 
@@ -33,15 +33,38 @@ struct Held {
     context: bool,
 }
 
+/// The keys of the sets below are hashes already: they are used as they are
+/// rather than hashed a second time.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+type Keys = BuildHasherDefault<KeyHasher>;
+
 /// Decides which records are duplicates.
 #[derive(Debug, Default)]
 pub struct Dedup {
-    current: HashSet<u64>,
-    previous: HashSet<u64>,
+    current: HashSet<u64, Keys>,
+    previous: HashSet<u64, Keys>,
     held: VecDeque<Held>,
     /// Index of the first entry of `held` in the sequence of all held entries.
     held_base: usize,
-    by_report: HashMap<u64, Vec<usize>>,
+    by_report: HashMap<u64, Vec<usize>, Keys>,
     /// Records still held, per warning message.
     open_per_message: HashMap<usize, usize>,
 }

@@ -11,6 +11,7 @@
 
 pub mod bounce;
 pub mod dedup;
+pub mod fastmime;
 pub mod mailbox;
 pub mod net;
 pub mod received;

@@ -221,6 +221,9 @@ pub struct MboxSplitter<R> {
     finder: memmem::Finder<'static>,
     /// A read error, reported after the messages read before it.
     failed: Option<Error>,
+    /// The envelope date of the `From ` line at this stream offset, read
+    /// when the line was recognised (so that it is not read twice).
+    next_envelope: Option<(u64, Option<Unix>)>,
 }
 
 impl<R: Read> MboxSplitter<R> {
@@ -238,6 +241,7 @@ impl<R: Read> MboxSplitter<R> {
             max_message: MAX_MESSAGE,
             finder: memmem::Finder::new(b"\nFrom "),
             failed: None,
+            next_envelope: None,
         }
     }
 
@@ -261,8 +265,10 @@ impl<R: Read> MboxSplitter<R> {
                         at = line - 1;
                         break;
                     };
-                    if is_from_line(&self.buf[line..line + len]) {
+                    if let Some(date) = from_line_date(&self.buf[line..line + len]) {
                         let message = self.take(line);
+                        let envelope = Some(date.to_utc_lenient());
+                        self.next_envelope = Some((self.base + line as u64, envelope));
                         self.scan = self.start;
                         return Ok(Some(message));
                     }
@@ -320,16 +326,24 @@ impl<R: Read> MboxSplitter<R> {
     fn head(&self, at: usize) -> (String, Option<Unix>, usize) {
         let chunk = &self.buf[at..];
         let line_len = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |i| i + 1);
-        let envelope = std::str::from_utf8(&chunk[..line_len.min(1024)])
-            .ok()
-            .and_then(|l| l.strip_prefix("From "))
-            .and_then(time::parse)
-            .map(|t| t.to_utc_lenient());
-        (
-            format!("{}:{}", self.name, self.base + at as u64),
-            envelope,
-            line_len,
-        )
+        let offset = self.base + at as u64;
+        let envelope = match self.next_envelope {
+            Some((known, envelope)) if known == offset => envelope,
+            _ => std::str::from_utf8(&chunk[..line_len.min(1024)])
+                .ok()
+                .and_then(|l| l.strip_prefix("From "))
+                .and_then(time::parse)
+                .map(|t| t.to_utc_lenient()),
+        };
+        // `PATH:OFFSET`, without the formatting machinery (once per message).
+        let mut src = String::with_capacity(self.name.len() + 21);
+        src.push_str(&self.name);
+        src.push(':');
+        let digits = offset.checked_ilog10().unwrap_or(0) + 1;
+        for i in (0..digits).rev() {
+            src.push(char::from(b'0' + (offset / 10u64.pow(i) % 10) as u8));
+        }
+        (src, envelope, line_len)
     }
 
     /// Reads more; keeps memory bounded by compacting and by dropping the body
@@ -386,19 +400,20 @@ impl<R: Read> MboxSplitter<R> {
     }
 }
 
-/// A `From ` line (without its newline) whose rest reads as a date.
-fn is_from_line(line: &[u8]) -> bool {
-    line.starts_with(b"From ")
-        && line.len() < 1024
-        && std::str::from_utf8(&line[5..])
-            .ok()
-            .and_then(time::parse)
-            .is_some()
+/// The date of a `From ` line (without its newline); `None` when the line
+/// is not one (its rest does not read as a date).
+fn from_line_date(line: &[u8]) -> Option<time::LocalTime> {
+    if !line.starts_with(b"From ") || line.len() >= 1024 {
+        return None;
+    }
+    std::str::from_utf8(&line[5..]).ok().and_then(time::parse)
 }
 
 /// Undoes mboxrd/mboxo quoting: `>From ` → `From `, `>>From ` → `>From `.
 fn unquote_from(body: &[u8]) -> Vec<u8> {
-    if memmem::find(body, b">From ").is_none() {
+    static QUOTED: std::sync::LazyLock<memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memmem::Finder::new(b">From "));
+    if QUOTED.find(body).is_none() {
         return body.to_vec();
     }
     let mut out = Vec::with_capacity(body.len());

@@ -19,6 +19,28 @@ pub fn parse_ip(token: &str) -> Option<IpAddr> {
     Some(canonical(ip))
 }
 
+/// An address as text, as `Display` writes it (IPv4 without the formatting
+/// machinery: a record has one or two).
+pub fn ip_text(ip: IpAddr) -> String {
+    let IpAddr::V4(v4) = ip else {
+        return ip.to_string();
+    };
+    let mut text = String::with_capacity(15);
+    for (i, octet) in v4.octets().into_iter().enumerate() {
+        if i > 0 {
+            text.push('.');
+        }
+        if octet >= 100 {
+            text.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            text.push(char::from(b'0' + octet / 10 % 10));
+        }
+        text.push(char::from(b'0' + octet % 10));
+    }
+    text
+}
+
 /// IPv4-mapped IPv6 (`::ffff:a.b.c.d`) as IPv4; everything else unchanged.
 pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
@@ -122,18 +144,33 @@ pub fn host_name(text: &str) -> Option<String> {
         .trim()
         .trim_end_matches('.')
         .trim_matches(|c| matches!(c, '<' | '>' | '[' | ']'));
-    if t.is_empty() || t.len() > 253 || t.parse::<IpAddr>().is_ok() {
+    // Only hex digits, dots and colons can make an address.
+    let maybe_ip = t
+        .bytes()
+        .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+    if t.is_empty() || t.len() > 253 || (maybe_ip && t.parse::<IpAddr>().is_ok()) {
         return None;
     }
-    let valid = t.split('.').all(|label| {
-        !label.is_empty()
-            && label.len() <= 63
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-    });
-    // At least one letter: "12345" is a queue id, not a host.
-    (valid && t.bytes().any(|b| b.is_ascii_alphabetic())).then(|| t.to_ascii_lowercase())
+    // Labels of 1 to 63 allowed bytes; at least one letter somewhere
+    // ("12345" is a queue id, not a host).
+    let (mut label, mut letter) = (0usize, false);
+    for b in t.bytes() {
+        if b == b'.' {
+            if label == 0 {
+                return None;
+            }
+            label = 0;
+        } else if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' {
+            label += 1;
+            letter |= b.is_ascii_alphabetic();
+            if label > 63 {
+                return None;
+            }
+        } else {
+            return None;
+        }
+    }
+    (label > 0 && letter).then(|| t.to_ascii_lowercase())
 }
 
 #[cfg(test)]
@@ -153,6 +190,18 @@ mod tests {
         assert_eq!(s("203.0.113"), None);
         assert_eq!(s("12:34:56"), None);
         assert_eq!(s("999.1.1.1"), None);
+    }
+
+    #[test]
+    fn address_text_is_display() {
+        for a in [0u8, 1, 9, 10, 99, 100, 199, 255] {
+            for b in [0u8, 7, 42, 250] {
+                let ip = IpAddr::V4(Ipv4Addr::new(a, b, 255 - b, a ^ b));
+                assert_eq!(ip_text(ip), ip.to_string());
+            }
+        }
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert_eq!(ip_text(v6), "2001:db8::1");
     }
 
     #[test]

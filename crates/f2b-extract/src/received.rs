@@ -1,9 +1,10 @@
 //! `Received:` headers: who handed the message to whom, and when.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
-use crate::net;
 use crate::time::{self, LocalTime};
+use crate::{net, phrases};
 
 /// The parts of one `Received:` header that f2b uses.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -18,31 +19,23 @@ pub struct Received {
     pub fetch: bool,
 }
 
+// Signs of a mailbox fetch ("with pop3" and "with imap4" are covered by
+// "with pop" and "with imap").
+phrases!(FETCH, ["fetchmail", "getmail", "with pop", "with imap"]);
+
 /// Parses a folded `Received:` value.
 pub fn parse(value: &str) -> Received {
     let clauses = value.rfind(';').map_or(value, |i| &value[..i]);
-    let by = keyword_outside_comments(clauses, "by");
-    let from = keyword_outside_comments(clauses, "from");
+    let [by, from] = keywords_outside_comments(clauses, ["by", "from"]);
     let from_ip = from.and_then(|start| {
         let end = by.filter(|&b| b > start).unwrap_or(clauses.len());
         let part = &clauses[start..end];
         bracketed_ip(part).or_else(|| net::first_ip(part))
     });
     let by_host = by.and_then(|start| {
-        let rest = strip_comments(&clauses[start + 2..]);
-        rest.split_whitespace().next().and_then(net::host_name)
+        first_word_outside_comments(&clauses[start + 2..]).and_then(|w| net::host_name(&w))
     });
-    let lower = clauses.to_ascii_lowercase();
-    let fetch = [
-        "fetchmail",
-        "getmail",
-        "with pop3",
-        "with imap",
-        "with pop",
-        "with imap4",
-    ]
-    .iter()
-    .any(|w| lower.contains(w));
+    let fetch = FETCH.any(clauses);
     Received {
         from_ip,
         by_host,
@@ -69,35 +62,75 @@ pub fn date(value: &str) -> Option<LocalTime> {
     time::parse(&value[value.rfind(';')? + 1..])
 }
 
-/// Byte offset of a whole-word keyword that is not inside a `( … )` comment.
-fn keyword_outside_comments(text: &str, word: &str) -> Option<usize> {
+/// Byte offsets of the first of each whole-word keyword that is not inside
+/// a `( … )` comment.
+fn keywords_outside_comments<const N: usize>(text: &str, words: [&str; N]) -> [Option<usize>; N] {
     let bytes = text.as_bytes();
+    let mut found = [None; N];
     let mut depth = 0usize;
     for (i, &b) in bytes.iter().enumerate() {
         match b {
             b'(' => depth += 1,
             b')' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => {
-                let before_ok = i == 0 || bytes[i - 1].is_ascii_whitespace();
-                let end = i + word.len();
-                if before_ok
-                    && end <= bytes.len()
-                    && bytes[i..end].eq_ignore_ascii_case(word.as_bytes())
-                    && (end == bytes.len() || bytes[end].is_ascii_whitespace())
-                {
-                    return Some(i);
+            _ if depth == 0 && (i == 0 || bytes[i - 1].is_ascii_whitespace()) => {
+                for (word, slot) in words.iter().zip(found.iter_mut()) {
+                    let end = i + word.len();
+                    if slot.is_none()
+                        && end <= bytes.len()
+                        && bytes[i..end].eq_ignore_ascii_case(word.as_bytes())
+                        && (end == bytes.len() || bytes[end].is_ascii_whitespace())
+                    {
+                        *slot = Some(i);
+                    }
+                }
+                if found.iter().all(Option::is_some) {
+                    break;
                 }
             }
             _ => {}
         }
     }
-    None
+    found
 }
 
-fn strip_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// The first white-space separated word of `text` once its `( … )` comments
+/// are taken out (a word broken by a comment is joined up).
+fn first_word_outside_comments(text: &str) -> Option<Cow<'_, str>> {
     let mut depth = 0usize;
-    for c in text.chars() {
+    // The word so far: where it starts and ends, and whether a comment is inside it.
+    let mut word: Option<(usize, usize)> = None;
+    let mut broken = false;
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ if depth > 0 => {}
+            c if c.is_whitespace() => {
+                if word.is_some() {
+                    break;
+                }
+                continue;
+            }
+            c => {
+                match &mut word {
+                    None => word = Some((i, i + c.len_utf8())),
+                    Some((_, end)) => {
+                        broken |= *end != i;
+                        *end = i + c.len_utf8();
+                    }
+                }
+                continue;
+            }
+        }
+    }
+    let (start, end) = word?;
+    if !broken {
+        return Some(Cow::Borrowed(&text[start..end]));
+    }
+    // Rare: rebuild the word without its comments.
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text[start..end].chars() {
         match c {
             '(' => depth += 1,
             ')' => depth = depth.saturating_sub(1),
@@ -105,7 +138,7 @@ fn strip_comments(text: &str) -> String {
             _ => {}
         }
     }
-    out
+    Some(Cow::Owned(out))
 }
 
 #[cfg(test)]

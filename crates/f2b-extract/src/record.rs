@@ -8,7 +8,7 @@ use crate::bounce::{find_ascii_ci, Layer};
 use crate::received::{self, Received};
 use crate::report::{self, Kind, Report};
 use crate::service::service_of;
-use crate::time::Unix;
+use crate::time::{self, Unix};
 use crate::{net, phrases};
 
 /// Why a message yields no record.
@@ -158,14 +158,15 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
     } else {
         None
     };
+    let message_ts_text = message_ts.map(time::rfc3339);
     let base = BanRecord {
-        ts: message_ts.map(f2b_core::time::format_rfc3339),
+        ts: None,
         ip: None,
         jail: report.jail.clone(),
         service,
         failures: None,
         reporter_host,
-        reporter_ip: reporter_ip.map(|ip| ip.to_string()),
+        reporter_ip: reporter_ip.map(net::ip_text),
         msgid,
         src: src.to_string(),
         event: None,
@@ -180,23 +181,33 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
             "stop"
         };
         vec![BanRecord {
+            ts: message_ts_text,
             event: Some(event),
             ..base
         }]
     } else {
+        // The fields all bans share are moved into the last record, cloned for the others.
+        let last = report.bans.len() - 1;
+        let mut base = Some(base);
         report
             .bans
             .iter()
-            .map(|ban| {
+            .enumerate()
+            .filter_map(|(i, ban)| {
+                let shared = if i == last { base.take() } else { base.clone() }?;
                 let line_ts = ban.when.and_then(|w| w.to_utc_near(hint, message_ts));
-                BanRecord {
-                    ts: line_ts.or(message_ts).map(f2b_core::time::format_rfc3339),
+                let ts = match line_ts {
+                    Some(t) => Some(time::rfc3339(t)),
+                    None => message_ts_text.clone(),
+                };
+                Some(BanRecord {
+                    ts,
                     own_ts: own_ts || line_ts.is_some(),
-                    ip: Some(ban.ip.to_string()),
+                    ip: Some(net::ip_text(ban.ip)),
                     failures: ban.failures,
                     event: fields.events.then_some("ban"),
-                    ..base.clone()
-                }
+                    ..shared
+                })
             })
             .collect()
     };
@@ -206,7 +217,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
 }
 
 /// The deepest layer that is a Fail2Ban message, with the path to it.
-fn find_report(root: &Layer) -> Option<(Vec<&Layer>, Report)> {
+fn find_report<'l, 'a>(root: &'l Layer<'a>) -> Option<(Vec<&'l Layer<'a>>, Report)> {
     for copy in &root.copies {
         if let Some((mut path, report)) = find_report(copy) {
             path.insert(0, root);

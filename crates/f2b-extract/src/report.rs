@@ -169,7 +169,7 @@ phrases!(
 );
 
 fn parse_body(text: &str) -> Option<BodyInfo> {
-    for (anchor, at) in BODY_ANCHORS.all(text) {
+    BODY_ANCHORS.find_map(text, |anchor, at| {
         let kind = match anchor {
             0 => return Some(parse_summary(text, at)),
             1 => return Some(parse_ban(text, at)),
@@ -178,16 +178,14 @@ fn parse_body(text: &str) -> Option<BodyInfo> {
         };
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
         let head = &text[line_start..at];
-        if let Some(j) = find_ascii_ci(head, "the jail ") {
-            let jail = head[j + 9..].trim();
-            return Some(BodyInfo {
-                kind: Some(kind),
-                jail: (!jail.is_empty()).then(|| jail.to_string()),
-                ..BodyInfo::default()
-            });
-        }
-    }
-    None
+        let j = find_ascii_ci(head, "the jail ")?;
+        let jail = head[j + 9..].trim();
+        Some(BodyInfo {
+            kind: Some(kind),
+            jail: (!jail.is_empty()).then(|| jail.to_string()),
+            ..BodyInfo::default()
+        })
+    })
 }
 
 /// "The IP X has just been banned by Fail2Ban after N attempts against NAME."
@@ -320,13 +318,13 @@ mod tests {
     use super::*;
     use crate::bounce::Headers;
 
-    fn layer(subject: Option<&str>, body: Option<&str>) -> Layer {
+    fn layer<'a>(subject: Option<&str>, body: Option<&'a str>) -> Layer<'a> {
         Layer {
             headers: Headers {
                 subject: subject.map(String::from),
                 ..Headers::default()
             },
-            texts: body.map(String::from).into_iter().collect(),
+            texts: body.map(std::borrow::Cow::Borrowed).into_iter().collect(),
             has_body: body.is_some(),
             ..Layer::default()
         }

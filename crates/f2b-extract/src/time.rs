@@ -85,6 +85,34 @@ impl LocalTime {
     }
 }
 
+/// `ts` text: exactly what [`f2b_core::time::format_rfc3339`] writes
+/// (`2011-07-04T10:34:58Z`), put together digit by digit — it is written for
+/// every record, and the formatting machinery was a measurable share of the run.
+pub fn rfc3339(secs: Unix) -> String {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = f2b_core::time::civil_from_days(days);
+    let Ok(year) = u32::try_from(year) else {
+        return f2b_core::time::format_rfc3339(secs);
+    };
+    if year > 9999 {
+        return f2b_core::time::format_rfc3339(secs);
+    }
+    let rem = rem as u32; // 0..86_400
+    let two = |n: u32| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
+    let [y1, y2] = two(year / 100);
+    let [y3, y4] = two(year % 100);
+    let [mo1, mo2] = two(month);
+    let [d1, d2] = two(day);
+    let [h1, h2] = two(rem / 3600);
+    let [mi1, mi2] = two(rem % 3600 / 60);
+    let [s1, s2] = two(rem % 60);
+    let text = [
+        y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, b'T', h1, h2, b':', mi1, mi2, b':', s1, s2,
+        b'Z',
+    ];
+    String::from_utf8(text.to_vec()).unwrap_or_else(|_| f2b_core::time::format_rfc3339(secs))
+}
+
 /// Parses a date in any of the shapes above; `None` when it is not a date.
 pub fn parse(text: &str) -> Option<LocalTime> {
     let mut day = None;
@@ -93,25 +121,28 @@ pub fn parse(text: &str) -> Option<LocalTime> {
     let mut time = None;
     let mut zone = Zone::Unknown;
     let mut zone_seen = false;
-    for raw in text.split(|c: char| c.is_ascii_whitespace() || c == ',') {
-        if raw.is_empty() {
-            continue;
-        }
+    // Tokens are cut at ASCII bytes, so each is a whole `str`.
+    let tokens = text
+        .as_bytes()
+        .split(|b| b.is_ascii_whitespace() || *b == b',')
+        .filter(|t| !t.is_empty());
+    for raw in tokens {
         // A comment such as "(GMT)" or "(CEST)" ends the date.
-        if raw.starts_with('(') {
+        if raw[0] == b'(' {
             if !zone_seen {
-                if let Some(z) = zone_abbreviation(raw.trim_matches(|c| c == '(' || c == ')')) {
+                let inner = trim_bytes(raw, |b| b == b'(' || b == b')');
+                if let Some(z) = zone_abbreviation(inner) {
                     zone = z;
                 }
             }
             break;
         }
-        if time.is_none() && raw.contains(':') {
+        if time.is_none() && raw.contains(&b':') {
             time = Some(parse_clock(raw)?);
-        } else if raw.starts_with(['+', '-']) && raw.len() >= 3 && time.is_some() && !zone_seen {
+        } else if matches!(raw[0], b'+' | b'-') && raw.len() >= 3 && time.is_some() && !zone_seen {
             zone = Zone::Offset(parse_offset(raw)?);
             zone_seen = true;
-        } else if let Ok(n) = raw.parse::<u32>() {
+        } else if let Some(n) = parse_u32(raw) {
             if raw.len() >= 3 || n > 31 || (day.is_some() && month.is_some()) {
                 if year.is_none() {
                     year = Some(expand_year(n, raw.len()));
@@ -121,7 +152,7 @@ pub fn parse(text: &str) -> Option<LocalTime> {
             }
         } else if let Some(m) = month_number(raw) {
             month.get_or_insert(m);
-        } else if raw.chars().all(|c| c.is_ascii_alphabetic()) && weekday(raw) {
+        } else if raw.iter().all(u8::is_ascii_alphabetic) && weekday(raw) {
             continue;
         } else if time.is_some() && !zone_seen {
             zone = zone_abbreviation(raw).unwrap_or(Zone::Unknown);
@@ -139,30 +170,56 @@ pub fn parse(text: &str) -> Option<LocalTime> {
     Some(LocalTime { wall, zone })
 }
 
-fn parse_clock(raw: &str) -> Option<(u32, u32, u32)> {
-    let mut parts = raw.split(':');
-    let h: u32 = parts.next()?.parse().ok()?;
-    let m: u32 = parts.next()?.parse().ok()?;
-    let s: u32 = match parts.next() {
+/// `bytes` without the leading and trailing bytes that `strip` matches.
+fn trim_bytes(bytes: &[u8], strip: impl Fn(u8) -> bool) -> &[u8] {
+    let start = bytes.iter().position(|&b| !strip(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !strip(b))
+        .map_or(start, |e| e + 1);
+    &bytes[start..end]
+}
+
+/// A decimal `u32` as `str::parse` reads it (an optional `+`, then digits).
+fn parse_u32(token: &[u8]) -> Option<u32> {
+    let digits = token.strip_prefix(b"+").unwrap_or(token);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    digits.iter().try_fold(0u32, |n, &d| {
+        n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
+    })
+}
+
+fn parse_clock(raw: &[u8]) -> Option<(u32, u32, u32)> {
+    let mut parts = raw.split(|&b| b == b':');
+    let h = parse_u32(parts.next()?)?;
+    let m = parse_u32(parts.next()?)?;
+    let s = match parts.next() {
         // Fractions of a second are dropped.
-        Some(s) => s.split('.').next()?.parse().ok()?,
+        Some(s) => parse_u32(s.split(|&b| b == b'.').next()?)?,
         None => 0,
     };
     (h < 24 && m < 60 && s <= 60).then_some((h, m, s.min(59)))
 }
 
-fn parse_offset(raw: &str) -> Option<i32> {
-    let sign = if raw.starts_with('-') { -1 } else { 1 };
-    let digits: String = raw[1..].chars().filter(|c| *c != ':').collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return None;
+fn parse_offset(raw: &[u8]) -> Option<i32> {
+    let sign = if raw[0] == b'-' { -1 } else { 1 };
+    // The digits after the sign, colons left out: two (hours) or four.
+    let mut digits = [0i32; 4];
+    let mut n = 0;
+    for &b in raw[1..].iter().filter(|&&b| b != b':') {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        if n < digits.len() {
+            digits[n] = i32::from(b - b'0');
+        }
+        n += 1;
     }
-    let (h, m) = match digits.len() {
-        2 => (digits.parse::<i32>().ok()?, 0),
-        4 => (
-            digits[..2].parse::<i32>().ok()?,
-            digits[2..].parse::<i32>().ok()?,
-        ),
+    let (h, m) = match n {
+        2 => (digits[0] * 10 + digits[1], 0),
+        4 => (digits[0] * 10 + digits[1], digits[2] * 10 + digits[3]),
         _ => return None,
     };
     (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
@@ -176,69 +233,94 @@ fn expand_year(n: u32, digits: usize) -> u32 {
     }
 }
 
-fn month_number(token: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    if token.len() < 3 || !token.is_char_boundary(3) {
-        return None;
+/// The first three letters of `token`, lower-cased.
+fn head3(token: &[u8]) -> Option<[u8; 3]> {
+    match token {
+        [a, b, c, ..] => Some([a, b, c].map(u8::to_ascii_lowercase)),
+        _ => None,
     }
-    let head = token[..3].to_ascii_lowercase();
-    MONTHS.iter().position(|m| *m == head).map(|i| i as u32 + 1)
 }
 
-fn weekday(token: &str) -> bool {
-    const DAYS: [&str; 7] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-    token.len() >= 3
-        && token.is_char_boundary(3)
-        && DAYS.contains(&token[..3].to_ascii_lowercase().as_str())
+fn month_number(token: &[u8]) -> Option<u32> {
+    Some(match &head3(token)? {
+        b"jan" => 1,
+        b"feb" => 2,
+        b"mar" => 3,
+        b"apr" => 4,
+        b"may" => 5,
+        b"jun" => 6,
+        b"jul" => 7,
+        b"aug" => 8,
+        b"sep" => 9,
+        b"oct" => 10,
+        b"nov" => 11,
+        b"dec" => 12,
+        _ => return None,
+    })
+}
+
+fn weekday(token: &[u8]) -> bool {
+    matches!(
+        head3(token).as_ref(),
+        Some(b"mon" | b"tue" | b"wed" | b"thu" | b"fri" | b"sat" | b"sun")
+    )
 }
 
 /// Time-zone abbreviations as C-locale `date` and MTAs print them, in minutes
 /// east of UTC. Ambiguous ones list their meanings, the most common first.
-fn zone_abbreviation(abbr: &str) -> Option<Zone> {
+fn zone_abbreviation(abbr: &[u8]) -> Option<Zone> {
     let one = |o| Some(Zone::Offset(o));
     let many = |c: &'static [i32]| Some(Zone::Ambiguous(c));
-    match abbr.to_ascii_uppercase().as_str() {
-        "UT" | "UTC" | "GMT" | "Z" | "WET" | "UCT" => one(0),
-        "WEST" | "BST" | "CET" | "MET" | "WAT" => one(60),
-        "CEST" | "MEST" | "EET" | "SAST" | "CAT" => one(120),
-        "EEST" | "EAT" => one(180),
-        "MSK" => Some(Zone::Moscow),
-        "MSD" | "GST" | "SAMT" => one(240),
-        "IRST" => one(210),
-        "PKT" | "UZT" => one(300),
-        "IST" => many(&[330, 60, 120]),
-        "NPT" => one(345),
-        "ICT" | "WIB" | "KRAT" => one(420),
-        "HKT" | "SGT" | "PHT" | "MYT" | "AWST" | "WITA" => one(480),
-        "JST" | "KST" | "WIT" => one(540),
-        "ACST" => one(570),
-        "ACDT" => one(630),
-        "AEST" => one(600),
-        "AEDT" => one(660),
-        "NZST" => one(720),
-        "NZDT" => one(780),
+    // Every abbreviation is at most four letters.
+    let mut upper = [0u8; 4];
+    let upper = match upper.get_mut(..abbr.len()) {
+        Some(buf) => {
+            buf.copy_from_slice(abbr);
+            buf.make_ascii_uppercase();
+            &*buf
+        }
+        None => return None,
+    };
+    match upper {
+        b"UT" | b"UTC" | b"GMT" | b"Z" | b"WET" | b"UCT" => one(0),
+        b"WEST" | b"BST" | b"CET" | b"MET" | b"WAT" => one(60),
+        b"CEST" | b"MEST" | b"EET" | b"SAST" | b"CAT" => one(120),
+        b"EEST" | b"EAT" => one(180),
+        b"MSK" => Some(Zone::Moscow),
+        b"MSD" | b"GST" | b"SAMT" => one(240),
+        b"IRST" => one(210),
+        b"PKT" | b"UZT" => one(300),
+        b"IST" => many(&[330, 60, 120]),
+        b"NPT" => one(345),
+        b"ICT" | b"WIB" | b"KRAT" => one(420),
+        b"HKT" | b"SGT" | b"PHT" | b"MYT" | b"AWST" | b"WITA" => one(480),
+        b"JST" | b"KST" | b"WIT" => one(540),
+        b"ACST" => one(570),
+        b"ACDT" => one(630),
+        b"AEST" => one(600),
+        b"AEDT" => one(660),
+        b"NZST" => one(720),
+        b"NZDT" => one(780),
         // Australian zones printed EST/CST all year before tzdata 2014f.
-        "EST" => many(&[-300, 600, 660]),
-        "EDT" => many(&[-240, 660]),
-        "CST" => many(&[-360, 480, 570, 630, -300]),
-        "CDT" => one(-300),
-        "MST" => one(-420),
-        "MDT" => one(-360),
-        "PST" => one(-480),
-        "PDT" => one(-420),
-        "AKST" => one(-540),
-        "AKDT" => one(-480),
-        "HST" => one(-600),
-        "AST" => many(&[-240, 180]),
-        "ADT" => one(-180),
-        "NST" => one(-210),
-        "NDT" => one(-150),
-        "BRT" | "ART" | "UYT" | "CLST" => one(-180),
-        "BRST" | "UYST" => one(-120),
-        "CLT" | "VET" | "BOT" => one(-240),
-        "COT" | "PET" | "ECT" => one(-300),
+        b"EST" => many(&[-300, 600, 660]),
+        b"EDT" => many(&[-240, 660]),
+        b"CST" => many(&[-360, 480, 570, 630, -300]),
+        b"CDT" => one(-300),
+        b"MST" => one(-420),
+        b"MDT" => one(-360),
+        b"PST" => one(-480),
+        b"PDT" => one(-420),
+        b"AKST" => one(-540),
+        b"AKDT" => one(-480),
+        b"HST" => one(-600),
+        b"AST" => many(&[-240, 180]),
+        b"ADT" => one(-180),
+        b"NST" => one(-210),
+        b"NDT" => one(-150),
+        b"BRT" | b"ART" | b"UYT" | b"CLST" => one(-180),
+        b"BRST" | b"UYST" => one(-120),
+        b"CLT" | b"VET" | b"BOT" => one(-240),
+        b"COT" | b"PET" | b"ECT" => one(-300),
         _ => None,
     }
 }
@@ -345,6 +427,28 @@ mod tests {
     fn mbox_from_line_dates() {
         let t = parse("MAILER-DAEMON Wed Mar  2 16:12:13 2011").unwrap();
         assert_eq!(rfc3339(t.to_utc_lenient()), "2011-03-02T16:12:13Z");
+    }
+
+    #[test]
+    fn ts_text_is_f2b_cores() {
+        let mut secs: i64 = -2_300_000_000;
+        while secs < 7_500_000_000 {
+            assert_eq!(super::rfc3339(secs), rfc3339(secs), "{secs}");
+            secs += 86_399 * 7 + 3_517;
+        }
+        for secs in [
+            0,
+            -1,
+            59,
+            86_399,
+            86_400,
+            951_782_400,
+            253_402_300_799,
+            253_402_300_800,
+        ] {
+            assert_eq!(super::rfc3339(secs), rfc3339(secs), "{secs}");
+        }
+        assert_eq!(super::rfc3339(-62_200_000_000), rfc3339(-62_200_000_000));
     }
 
     #[test]

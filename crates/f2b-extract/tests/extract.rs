@@ -473,8 +473,15 @@ fn fuzz_extract_message_mime_part_id_is_skipped_not_a_crash() {
     assert_eq!((read, from, skipped), (2, 1, 1), "{err}");
     assert!(out.contains("\"ip\":\"203.0.113.7\""));
     let rejects = fs::read_to_string(dir.path().join("rejects.ndjson")).unwrap();
+    // The panic inside mail-parser is an arithmetic overflow, which only
+    // debug builds check: a release build reads on and finds no report.
+    let reason = if cfg!(debug_assertions) {
+        "\"unreadable\""
+    } else {
+        "\"not-fail2ban\""
+    };
     assert!(
-        rejects.contains("crash.mbox:0") && rejects.contains("\"unreadable\""),
+        rejects.contains("crash.mbox:0") && rejects.contains(reason),
         "{rejects}"
     );
 }
