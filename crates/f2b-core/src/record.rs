@@ -10,6 +10,7 @@
 //! and falls back to serde_json for everything else, with the same result.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::fmt;
 use std::ops::{Deref, Range};
 
@@ -321,11 +322,7 @@ impl<'a> Record<'a> {
     /// appended in patch order. With nothing to replace the line itself is
     /// copied and the new fields are spliced in before its closing brace.
     pub fn write_patched(&self, patch: &Patch, out: &mut Vec<u8>) {
-        let replaces = !patch.is_empty()
-            && self
-                .fields
-                .iter()
-                .any(|(k, _)| patch.may_have(k) && patch.find(k).is_some());
+        let replaces = !patch.is_empty() && patch.replaces_a_field_of(self);
         if !replaces {
             let end = self
                 .line
@@ -456,6 +453,12 @@ pub struct Patch {
     len: usize,
     /// A one-word Bloom filter of the keys set (see `key_bit`).
     bits: u64,
+    /// Changes whenever an entry's key changes: the keys set are known by
+    /// (`keys_version`, `len`).
+    keys_version: u64,
+    /// The last answer of [`Patch::replaces_a_field_of`]: (record layout,
+    /// keys version, len, answer).
+    replaces: Cell<(u64, u64, usize, bool)>,
 }
 
 impl Patch {
@@ -510,6 +513,7 @@ impl Patch {
                 None => (self.keys.len(), self.openings.len()),
             };
             self.entries.truncate(n);
+            self.keys_version += 1;
             self.keys.truncate(k0);
             self.openings.truncate(o0);
             self.keys.push_str(key);
@@ -572,6 +576,28 @@ impl Patch {
     #[inline]
     fn may_have(&self, key: &str) -> bool {
         self.bits & key_bit(key) != 0
+    }
+
+    /// True when `record` has a field this patch sets. Records of one
+    /// producer repeat their keys, and a stage sets the same keys every
+    /// time: the answer for the record before is reused when both are the
+    /// same (a scan of every key of the record otherwise).
+    fn replaces_a_field_of(&self, record: &Record<'_>) -> bool {
+        let (layout, version, len, answer) = self.replaces.get();
+        if record.layout != 0
+            && record.layout == layout
+            && version == self.keys_version
+            && len == self.len
+        {
+            return answer;
+        }
+        let answer = record
+            .fields
+            .iter()
+            .any(|(k, _)| self.may_have(k) && self.find(k).is_some());
+        self.replaces
+            .set((record.layout, self.keys_version, self.len, answer));
+        answer
     }
 
     fn find(&self, key: &str) -> Option<usize> {
@@ -713,6 +739,35 @@ mod tests {
             p.set("w", &None::<&str>);
         });
         assert_eq!(fast, slow);
+    }
+
+    #[test]
+    fn a_reused_patch_over_records_of_one_layout_replaces_what_it_should() {
+        // One key list: the layout stays, the patch's keys change.
+        let lines: [&[u8]; 2] = [
+            br#"{"ip":"192.0.2.1","b":0}"#,
+            br#"{"ip":"192.0.2.2","b":1}"#,
+        ];
+        let key_sets: [&[&str]; 6] = [&["x"], &["b"], &["x"], &["x", "b"], &["x"], &[]];
+        let mut order = KeyOrder::default();
+        let mut patch = Patch::new();
+        for keys in key_sets.iter().chain(key_sets.iter().rev()) {
+            for line in lines {
+                let record = Record::parse_in(line, Vec::new(), Some(&mut order)).unwrap();
+                patch.clear();
+                let mut fresh = Patch::new();
+                for (i, key) in keys.iter().enumerate() {
+                    patch.set(key, &i);
+                    fresh.set(key, &i);
+                }
+                let (mut got, mut want) = (Vec::new(), Vec::new());
+                record.write_patched(&patch, &mut got);
+                Record::parse(line)
+                    .unwrap()
+                    .write_patched(&fresh, &mut want);
+                assert_eq!(got, want, "{keys:?} on {}", String::from_utf8_lossy(line));
+            }
+        }
     }
 
     #[test]
