@@ -12,24 +12,9 @@ use f2b_extract::mailbox::RawMessage;
 use f2b_extract::record::{Fields, Outcome};
 use libfuzzer_sys::fuzz_target;
 
-/// libFuzzer aborts on every panic. f2b-extract catches a panic of the MIME
-/// parser (mail-parser's internal `debug_assert!`s fire on mangled MIME in
-/// builds with debug assertions, as fuzz builds are) and skips the message
-/// as unreadable, as the product does; so those, and only those, may unwind.
-fn let_mime_parser_panics_unwind() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let abort = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !info
-                .location()
-                .is_some_and(|l| l.file().contains("/mail-parser-"))
-            {
-                abort(info);
-            }
-        }));
-    });
-}
+#[path = "common/mime_panics.rs"]
+mod mime_panics;
+use mime_panics::let_mime_parser_panics_unwind;
 
 fuzz_target!(|data: &[u8]| {
     let_mime_parser_panics_unwind();

@@ -10,22 +10,9 @@ use f2b_extract::mailbox::RawMessage;
 use f2b_extract::record::Fields;
 use libfuzzer_sys::fuzz_target;
 
-/// As in `extract_message`: only mail-parser's own panics (its debug
-/// assertions, on mangled MIME) may unwind; any other panic is a finding.
-fn let_mime_parser_panics_unwind() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let abort = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            if !info
-                .location()
-                .is_some_and(|l| l.file().contains("/mail-parser-"))
-            {
-                abort(info);
-            }
-        }));
-    });
-}
+#[path = "common/mime_panics.rs"]
+mod mime_panics;
+use mime_panics::let_mime_parser_panics_unwind;
 
 fuzz_target!(|data: &[u8]| {
     let_mime_parser_panics_unwind();

@@ -1,5 +1,7 @@
 //! End-to-end tests of the f2b-extract binary on hand-written fixtures.
 
+mod common;
+
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -204,16 +206,7 @@ fn crlf_and_bare_cr_line_endings_give_the_same_records() {
         "relay-bounce-quoted-printable.eml",
     ] {
         let lf = fixture(name);
-        let crlf: Vec<u8> = lf
-            .iter()
-            .flat_map(|&b| {
-                if b == b'\n' {
-                    vec![b'\r', b'\n']
-                } else {
-                    vec![b]
-                }
-            })
-            .collect();
+        let crlf = common::crlf(&lf);
         let cr: Vec<u8> = lf
             .iter()
             .map(|&b| if b == b'\n' { b'\r' } else { b })

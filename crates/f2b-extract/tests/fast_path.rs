@@ -4,6 +4,8 @@
 //! every shape the fast path reads (and many it must leave alone), and over
 //! mangled copies of both (cut short, lines dropped or doubled, CRLF).
 
+mod common;
+
 use std::fs;
 use std::path::Path;
 
@@ -344,17 +346,7 @@ fn mangled(d: &mut Dice, bytes: &[u8]) -> Vec<Vec<u8>> {
         }
         out.push(v);
     }
-    let crlf: Vec<u8> = bytes
-        .iter()
-        .flat_map(|&b| {
-            if b == b'\n' {
-                vec![b'\r', b'\n']
-            } else {
-                vec![b]
-            }
-        })
-        .collect();
-    out.push(crlf);
+    out.push(common::crlf(bytes));
     out
 }
 
