@@ -39,9 +39,8 @@ for f in crates/*/tests/fixtures/*.ndjson; do
 done
 seed ndjson_record "$tmp"/crates_*.ndjson
 
-seed prefix2as crates/f2b-asn/tests/fixtures/pfx2as-*.txt \
-    $(find crates/f2b-asn/tests/fixtures/snapshots -type f)
-seed autnums crates/f2b-asn/tests/fixtures/autnums.html
+seed prefix2as crates/f2b-asn/tests/fixtures/routes-*.tsv
+seed autnums crates/f2b-asn/tests/fixtures/as-names.html
 seed ranges crates/f2b-asn/tests/fixtures/ranges.csv crates/f2b-asn/tests/fixtures/ranges.tsv
 
 for t in fuzz/corpus/*; do echo "$t: $(ls "$t" | wc -l) inputs"; done

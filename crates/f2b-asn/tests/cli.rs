@@ -14,6 +14,36 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// A `--pfx2as-dir` of dated snapshots, written for the test: three IPv4
+/// tables a year apart that give 61.147.0.0/16 to AS 100, 200 and 300, one
+/// IPv6 table, and a file that is not a snapshot (ignored). The directory
+/// goes when the returned handle is dropped.
+fn snapshots() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in [
+        (
+            "routeviews-rv2-20100101-1200.pfx2as",
+            "61.147.0.0\t16\t100\n",
+        ),
+        (
+            "routeviews-rv2-20110101-1200.pfx2as",
+            "61.147.0.0\t16\t200\n",
+        ),
+        (
+            "routeviews-rv2-20120101-1200.pfx2as",
+            "61.147.0.0\t16\t300\n",
+        ),
+        (
+            "routeviews-rv6-20110601-0000.pfx2as",
+            "2001:db8::\t32\t600\n",
+        ),
+        ("README", "Not a snapshot: ignored.\n"),
+    ] {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
 /// The binary with a clean environment: no data files from the developer's
 /// shell leak into a test.
 fn f2b_asn() -> Command {
@@ -26,11 +56,11 @@ fn f2b_asn() -> Command {
 fn with_tables() -> Command {
     let mut cmd = f2b_asn();
     cmd.arg("--pfx2as")
-        .arg(fixture("pfx2as-v4.txt"))
+        .arg(fixture("routes-v4.tsv"))
         .arg("--pfx2as")
-        .arg(fixture("pfx2as-v6.txt"))
+        .arg(fixture("routes-v6.tsv"))
         .arg("--names")
-        .arg(fixture("autnums.html"));
+        .arg(fixture("as-names.html"));
     cmd
 }
 
@@ -281,11 +311,11 @@ fn gzip_tables_and_inputs_are_read_transparently() {
     };
     let table = gz(
         "routeviews-prefix2as.txt.gz",
-        &std::fs::read(fixture("pfx2as-v4.txt")).unwrap(),
+        &std::fs::read(fixture("routes-v4.tsv")).unwrap(),
     );
     let names = gz(
-        "autnums.html.gz",
-        &std::fs::read(fixture("autnums.html")).unwrap(),
+        "as-names.html.gz",
+        &std::fs::read(fixture("as-names.html")).unwrap(),
     );
     let input = gz("records.ndjson.gz", b"{\"ip\":\"61.147.200.1\"}\n");
     let out = f2b_asn()
@@ -305,19 +335,19 @@ fn gzip_tables_and_inputs_are_read_transparently() {
 fn malformed_table_rows_are_reported_with_file_and_line_and_skipped() {
     let out = f2b_asn()
         .arg("--pfx2as")
-        .arg(fixture("pfx2as-malformed.txt"))
+        .arg(fixture("routes-malformed.tsv"))
         .arg("--no-names")
         .write_stdin("{\"ip\":\"10.4.1.1\"}\n{\"ip\":\"10.3.1.1\"}\n")
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "pfx2as-malformed.txt: line 3: missing origin AS; malformed row skipped",
+            "routes-malformed.tsv: line 3: missing origin AS; malformed row skipped",
         ))
         .stderr(predicate::str::contains(
-            "pfx2as-malformed.txt: line 4: 10.2.0.1/16 has host bits set",
+            "routes-malformed.tsv: line 4: 10.2.0.1/16 has host bits set",
         ))
         .stderr(predicate::str::contains(
-            "pfx2as-malformed.txt: line 5: bad origin AS \"AS64498\"",
+            "routes-malformed.tsv: line 5: bad origin AS \"AS64498\"",
         ))
         .stderr(predicate::str::contains(
             "table: 2 v4 + 0 v6 prefixes (3 malformed rows skipped)",
@@ -332,19 +362,20 @@ fn strict_makes_a_malformed_row_fatal() {
     f2b_asn()
         .arg("--strict")
         .arg("--pfx2as")
-        .arg(fixture("pfx2as-malformed.txt"))
+        .arg(fixture("routes-malformed.tsv"))
         .arg("--no-names")
         .write_stdin("{\"ip\":\"10.4.1.1\"}\n")
         .assert()
         .code(1)
         .stdout("")
         .stderr(predicate::str::contains(
-            "pfx2as-malformed.txt: line 3: missing origin AS (malformed row; --strict)",
+            "routes-malformed.tsv: line 3: missing origin AS (malformed row; --strict)",
         ));
 }
 
 #[test]
 fn snapshot_directory_maps_each_record_to_the_table_of_its_time() {
+    let snaps = snapshots();
     let input = [
         (
             "2009-03-01T00:00:00Z",
@@ -392,9 +423,9 @@ fn snapshot_directory_maps_each_record_to_the_table_of_its_time() {
     lines.push_str("{\"ts\":null,\"ip\":\"61.147.1.1\"}\n");
     let mut cmd = f2b_asn();
     cmd.arg("--pfx2as-dir")
-        .arg(fixture("snapshots"))
+        .arg(snaps.path())
         .arg("--names")
-        .arg(fixture("autnums.html"));
+        .arg(fixture("as-names.html"));
     let out = enrich(cmd, &lines);
     for (r, (_, _, asn, why)) in out.iter().zip(input.iter()) {
         assert_eq!(r["asn"], *asn, "{why}");
@@ -405,6 +436,7 @@ fn snapshot_directory_maps_each_record_to_the_table_of_its_time() {
 
 #[test]
 fn snapshot_tables_in_memory_are_bounded() {
+    let snaps = snapshots();
     // The last record goes back to 2010 with another address (an address
     // seen before is answered from memory without the table).
     let input: String = [
@@ -418,7 +450,7 @@ fn snapshot_tables_in_memory_are_bounded() {
     .collect();
     f2b_asn()
         .args(["--max-tables", "1", "--no-names", "--pfx2as-dir"])
-        .arg(fixture("snapshots"))
+        .arg(snaps.path())
         .write_stdin(input)
         .assert()
         .success()
@@ -444,18 +476,18 @@ fn an_empty_snapshot_directory_is_a_clear_error() {
 
 #[test]
 fn environment_names_the_data_files() {
+    let snaps = snapshots();
     let tables =
-        std::env::join_paths([fixture("pfx2as-v4.txt"), fixture("pfx2as-v6.txt")]).unwrap();
+        std::env::join_paths([fixture("routes-v4.tsv"), fixture("routes-v6.tsv")]).unwrap();
     let mut cmd = f2b_asn();
     cmd.env("F2B_PFX2AS", tables)
-        .env("F2B_ASNAMES", fixture("autnums.html"));
+        .env("F2B_ASNAMES", fixture("as-names.html"));
     let r = one(cmd, "2001:db8:1::9");
     assert_eq!(r["asn"], 64501);
     assert_eq!(r["as_country"], "DE");
 
     let mut cmd = f2b_asn();
-    cmd.env("F2B_PFX2AS", fixture("snapshots"))
-        .arg("--no-names");
+    cmd.env("F2B_PFX2AS", snaps.path()).arg("--no-names");
     let r = one(cmd, "61.147.1.1");
     assert_eq!(
         r["asn"], 300,
@@ -487,7 +519,7 @@ fn missing_table_is_a_clear_error_naming_what_was_looked_for() {
 fn missing_names_are_an_error_unless_no_names_is_given() {
     f2b_asn()
         .arg("--pfx2as")
-        .arg(fixture("pfx2as-v4.txt"))
+        .arg(fixture("routes-v4.tsv"))
         .write_stdin("{}\n")
         .assert()
         .code(1)
@@ -496,7 +528,7 @@ fn missing_names_are_an_error_unless_no_names_is_given() {
         .stderr(predicate::str::contains("--no-names"));
     let mut cmd = f2b_asn();
     cmd.arg("--pfx2as")
-        .arg(fixture("pfx2as-v4.txt"))
+        .arg(fixture("routes-v4.tsv"))
         .arg("--no-names");
     let r = one(cmd, "1.0.0.1");
     assert_eq!(r["asn"], 13335);
@@ -517,11 +549,12 @@ fn a_missing_table_file_names_the_file() {
 
 #[test]
 fn conflicting_sources_are_a_usage_error() {
+    let snaps = snapshots();
     f2b_asn()
         .arg("--pfx2as")
-        .arg(fixture("pfx2as-v4.txt"))
+        .arg(fixture("routes-v4.tsv"))
         .arg("--pfx2as-dir")
-        .arg(fixture("snapshots"))
+        .arg(snaps.path())
         .assert()
         .code(2);
     f2b_asn().args(["--max-tables", "0"]).assert().code(2);
@@ -572,9 +605,9 @@ fn closed_stdout_ends_quietly_with_status_zero() {
         .env_remove("F2B_PFX2AS")
         .env_remove("F2B_ASNAMES")
         .arg("--pfx2as")
-        .arg(fixture("pfx2as-v4.txt"))
+        .arg(fixture("routes-v4.tsv"))
         .arg("--names")
-        .arg(fixture("autnums.html"))
+        .arg(fixture("as-names.html"))
         .arg(&input)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -628,7 +661,7 @@ fn cidr_report_names_take_precedence_over_range_names() {
     cmd.arg("--ranges")
         .arg(fixture("ranges.tsv"))
         .arg("--names")
-        .arg(fixture("autnums.html"));
+        .arg(fixture("as-names.html"));
     let r = one(cmd, "1.0.0.1");
     assert_eq!(r["as_name"], "CLOUDFLARENET - Cloudflare, Inc.");
     assert_eq!(r["as_country"], "US");
@@ -680,7 +713,7 @@ fn geolite2_asn_gives_asn_name_and_network() {
     cmd.arg("--mmdb")
         .arg(&db)
         .arg("--names")
-        .arg(fixture("autnums.html"));
+        .arg(fixture("as-names.html"));
     let r = one(cmd, "61.147.9.9");
     assert_eq!(r["as_name"], "CHINANET-BACKBONE No.31,Jin-rong Street");
     assert_eq!(r["as_country"], "CN");
@@ -690,12 +723,12 @@ fn geolite2_asn_gives_asn_name_and_network() {
 fn a_file_that_is_not_an_mmdb_is_a_clear_error() {
     f2b_asn()
         .arg("--mmdb")
-        .arg(fixture("autnums.html"))
+        .arg(fixture("as-names.html"))
         .write_stdin("{}\n")
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "autnums.html: not a MaxMind database",
+            "as-names.html: not a MaxMind database",
         ));
 }
 

@@ -8,7 +8,7 @@
 //!   (an `ip_version` 4 tree): the flat DB-IP lite layout;
 //! - `routeviews-rv2-*.pfx2as.gz`, `routeviews-rv6-*.pfx2as.gz`: two dated
 //!   Route Views prefix2as snapshots, the later with the origin changes of
-//!   `pfx2as-changes.csv`;
+//!   `route-changes.csv`;
 //! - `autnums.html`: AS names in the CIDR Report page skeleton.
 //!
 //! Every file is byte-for-byte the same on each run (fixed build epoch, gzip

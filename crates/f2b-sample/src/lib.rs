@@ -84,7 +84,7 @@ pub struct DataArgs {
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
 
-    /// Read geo.csv, asn.csv and pfx2as-changes.csv from DIR (e.g.
+    /// Read geo.csv, asn.csv and route-changes.csv from DIR (e.g.
     /// data/sample) instead of the copies compiled in.
     #[arg(long, value_name = "DIR")]
     pub from: Option<PathBuf>,

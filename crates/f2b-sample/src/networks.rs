@@ -1,5 +1,5 @@
 //! The sample networks: `data/sample/geo.csv` (where a network is),
-//! `data/sample/asn.csv` (who routes it) and `data/sample/pfx2as-changes.csv`
+//! `data/sample/asn.csv` (who routes it) and `data/sample/route-changes.csv`
 //! (origins that differ in a later routing snapshot).
 //!
 //! The mail generator draws attacker and server addresses from these networks so
@@ -19,8 +19,8 @@ use crate::rng::Rng;
 pub const GEO_CSV: &str = include_str!("../../../data/sample/geo.csv");
 /// The compiled-in `asn.csv`.
 pub const ASN_CSV: &str = include_str!("../../../data/sample/asn.csv");
-/// The compiled-in `pfx2as-changes.csv`.
-pub const CHANGES_CSV: &str = include_str!("../../../data/sample/pfx2as-changes.csv");
+/// The compiled-in `route-changes.csv`.
+pub const CHANGES_CSV: &str = include_str!("../../../data/sample/route-changes.csv");
 
 /// An IPv4 or IPv6 network prefix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -204,7 +204,7 @@ impl AsnRow {
     }
 }
 
-/// One row of `pfx2as-changes.csv`: a route as a later snapshot has it.
+/// One row of `route-changes.csv`: a route as a later snapshot has it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct OriginChange {
     /// The snapshot date, `YYYYMMDD`.
@@ -233,7 +233,7 @@ pub struct SampleNetworks {
     pub geo: Vec<GeoRow>,
     /// `asn.csv` rows in file order.
     pub asn: Vec<AsnRow>,
-    /// `pfx2as-changes.csv` rows in file order.
+    /// `route-changes.csv` rows in file order.
     pub changes: Vec<OriginChange>,
 }
 
@@ -243,11 +243,11 @@ impl SampleNetworks {
         SampleNetworks::parse(
             ("geo.csv", GEO_CSV),
             ("asn.csv", ASN_CSV),
-            ("pfx2as-changes.csv", CHANGES_CSV),
+            ("route-changes.csv", CHANGES_CSV),
         )
     }
 
-    /// The tables in `dir` (`geo.csv`, `asn.csv`, and `pfx2as-changes.csv` when present).
+    /// The tables in `dir` (`geo.csv`, `asn.csv`, and `route-changes.csv` when present).
     pub fn load(dir: &Path) -> Result<SampleNetworks> {
         let read = |name: &str| -> Result<(String, String)> {
             let path = dir.join(name);
@@ -257,9 +257,9 @@ impl SampleNetworks {
         };
         let geo = read("geo.csv")?;
         let asn = read("asn.csv")?;
-        let changes_path = dir.join("pfx2as-changes.csv");
+        let changes_path = dir.join("route-changes.csv");
         let changes = if changes_path.exists() {
-            read("pfx2as-changes.csv")?
+            read("route-changes.csv")?
         } else {
             (
                 changes_path.display().to_string(),
