@@ -8,27 +8,18 @@
 use std::net::IpAddr;
 
 use f2b_extract::bounce::Unwrapper;
-use f2b_extract::mailbox::RawMessage;
-use f2b_extract::record::{Fields, Outcome};
+use f2b_extract::record::Outcome;
 use libfuzzer_sys::fuzz_target;
 
-#[path = "common/mime_panics.rs"]
-mod mime_panics;
-use mime_panics::let_mime_parser_panics_unwind;
+#[path = "common/extract.rs"]
+mod common;
+use common::{let_mime_parser_panics_unwind, raw_message, ALL_FIELDS};
 
 fuzz_target!(|data: &[u8]| {
     let_mime_parser_panics_unwind();
     let unwrapper = Unwrapper::new();
-    let message = RawMessage {
-        src: "fuzz".into(),
-        bytes: data.to_vec(),
-        envelope: None,
-        oversize: false,
-    };
-    let fields = Fields {
-        events: true,
-        template: true,
-    };
+    let message = raw_message(data);
+    let fields = ALL_FIELDS;
     if let Outcome::Records { records, .. } = f2b_extract::process(&unwrapper, &message, fields) {
         for record in &records {
             if let Some(ip) = &record.ip {

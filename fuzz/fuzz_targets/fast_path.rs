@@ -6,13 +6,11 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use f2b_extract::bounce::Unwrapper;
-use f2b_extract::mailbox::RawMessage;
-use f2b_extract::record::Fields;
 use libfuzzer_sys::fuzz_target;
 
-#[path = "common/mime_panics.rs"]
-mod mime_panics;
-use mime_panics::let_mime_parser_panics_unwind;
+#[path = "common/extract.rs"]
+mod common;
+use common::{let_mime_parser_panics_unwind, raw_message, ALL_FIELDS};
 
 fuzz_target!(|data: &[u8]| {
     let_mime_parser_panics_unwind();
@@ -25,16 +23,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     assert_eq!(got, expected, "layers differ");
-    let message = RawMessage {
-        src: "fuzz".into(),
-        bytes: data.to_vec(),
-        envelope: None,
-        oversize: false,
-    };
-    let fields = Fields {
-        events: true,
-        template: true,
-    };
+    let message = raw_message(data);
+    let fields = ALL_FIELDS;
     let a = f2b_extract::process(&fast, &message, fields);
     let b = f2b_extract::process(&full, &message, fields);
     assert_eq!(a, b, "outcomes differ");

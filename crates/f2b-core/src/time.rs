@@ -77,7 +77,34 @@ pub fn format_date(days: i64) -> String {
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of Unix seconds: `ts` as the stages write it.
+/// Years 0–9999 are put together digit by digit (f2b-extract writes one for
+/// every record, and the formatting machinery was a measurable share of its
+/// run); others go through `format!`, which writes the same for them all.
 pub fn format_rfc3339(secs: i64) -> String {
+    let (days, rem) = (secs.div_euclid(DAY), secs.rem_euclid(DAY));
+    let (year, month, day) = civil_from_days(days);
+    let Some(year) = u32::try_from(year).ok().filter(|&y| y <= 9999) else {
+        return formatted_rfc3339(secs);
+    };
+    let rem = rem as u32; // 0..86_400
+    let two = |n: u32| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
+    let [y1, y2] = two(year / 100);
+    let [y3, y4] = two(year % 100);
+    let [mo1, mo2] = two(month);
+    let [d1, d2] = two(day);
+    let [h1, h2] = two(rem / 3600);
+    let [mi1, mi2] = two(rem % 3600 / 60);
+    let [s1, s2] = two(rem % 60);
+    let text = [
+        y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, b'T', h1, h2, b':', mi1, mi2, b':', s1, s2,
+        b'Z',
+    ];
+    // ASCII digits and separators: always UTF-8.
+    String::from_utf8(text.to_vec()).unwrap_or_else(|_| formatted_rfc3339(secs))
+}
+
+/// [`format_rfc3339`] through `format!`, for any year.
+fn formatted_rfc3339(secs: i64) -> String {
     let (days, rem) = (secs.div_euclid(DAY), secs.rem_euclid(DAY));
     let (y, m, d) = civil_from_days(days);
     format!(
@@ -167,6 +194,28 @@ fn digits(b: &[u8]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ts_text_by_digits_is_the_formatted_text() {
+        let mut secs: i64 = -2_300_000_000;
+        while secs < 7_500_000_000 {
+            assert_eq!(format_rfc3339(secs), formatted_rfc3339(secs), "{secs}");
+            secs += 86_399 * 7 + 3_517;
+        }
+        for secs in [
+            0,
+            -1,
+            59,
+            86_399,
+            86_400,
+            951_782_400,
+            253_402_300_799,
+            253_402_300_800,
+            -62_200_000_000,
+        ] {
+            assert_eq!(format_rfc3339(secs), formatted_rfc3339(secs), "{secs}");
+        }
+    }
 
     #[test]
     fn civil_round_trip_over_centuries_and_before_1970() {

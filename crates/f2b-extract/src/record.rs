@@ -2,13 +2,14 @@
 
 use std::net::IpAddr;
 
+use f2b_core::time::format_rfc3339;
 use serde::Serialize;
 
 use crate::bounce::{find_ascii_ci, Layer};
 use crate::received::{self, Received};
 use crate::report::{self, Kind, Report};
 use crate::service::service_of;
-use crate::time::{self, Unix};
+use crate::time::Unix;
 use crate::{net, phrases};
 
 /// Why a message yields no record.
@@ -158,7 +159,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
     } else {
         None
     };
-    let message_ts_text = message_ts.map(time::rfc3339);
+    let message_ts_text = message_ts.map(format_rfc3339);
     let base = BanRecord {
         ts: None,
         ip: None,
@@ -197,7 +198,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
                 let shared = if i == last { base.take() } else { base.clone() }?;
                 let line_ts = ban.when.and_then(|w| w.to_utc_near(hint, message_ts));
                 let ts = match line_ts {
-                    Some(t) => Some(time::rfc3339(t)),
+                    Some(t) => Some(format_rfc3339(t)),
                     None => message_ts_text.clone(),
                 };
                 Some(BanRecord {

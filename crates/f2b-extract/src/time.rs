@@ -85,34 +85,6 @@ impl LocalTime {
     }
 }
 
-/// `ts` text: exactly what [`f2b_core::time::format_rfc3339`] writes
-/// (`2011-07-04T10:34:58Z`), put together digit by digit — it is written for
-/// every record, and the formatting machinery was a measurable share of the run.
-pub fn rfc3339(secs: Unix) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    let (year, month, day) = f2b_core::time::civil_from_days(days);
-    let Ok(year) = u32::try_from(year) else {
-        return f2b_core::time::format_rfc3339(secs);
-    };
-    if year > 9999 {
-        return f2b_core::time::format_rfc3339(secs);
-    }
-    let rem = rem as u32; // 0..86_400
-    let two = |n: u32| [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8];
-    let [y1, y2] = two(year / 100);
-    let [y3, y4] = two(year % 100);
-    let [mo1, mo2] = two(month);
-    let [d1, d2] = two(day);
-    let [h1, h2] = two(rem / 3600);
-    let [mi1, mi2] = two(rem % 3600 / 60);
-    let [s1, s2] = two(rem % 60);
-    let text = [
-        y1, y2, y3, y4, b'-', mo1, mo2, b'-', d1, d2, b'T', h1, h2, b':', mi1, mi2, b':', s1, s2,
-        b'Z',
-    ];
-    String::from_utf8(text.to_vec()).unwrap_or_else(|_| f2b_core::time::format_rfc3339(secs))
-}
-
 /// Parses a date in any of the shapes above; `None` when it is not a date.
 pub fn parse(text: &str) -> Option<LocalTime> {
     let mut day = None;
@@ -427,28 +399,6 @@ mod tests {
     fn mbox_from_line_dates() {
         let t = parse("MAILER-DAEMON Wed Mar  2 16:12:13 2011").unwrap();
         assert_eq!(rfc3339(t.to_utc_lenient()), "2011-03-02T16:12:13Z");
-    }
-
-    #[test]
-    fn ts_text_is_f2b_cores() {
-        let mut secs: i64 = -2_300_000_000;
-        while secs < 7_500_000_000 {
-            assert_eq!(super::rfc3339(secs), rfc3339(secs), "{secs}");
-            secs += 86_399 * 7 + 3_517;
-        }
-        for secs in [
-            0,
-            -1,
-            59,
-            86_399,
-            86_400,
-            951_782_400,
-            253_402_300_799,
-            253_402_300_800,
-        ] {
-            assert_eq!(super::rfc3339(secs), rfc3339(secs), "{secs}");
-        }
-        assert_eq!(super::rfc3339(-62_200_000_000), rfc3339(-62_200_000_000));
     }
 
     #[test]

@@ -1,4 +1,7 @@
-//! What the fuzz targets that run mail-parser share.
+//! What the fuzz targets of f2b-extract's message work share.
+
+use f2b_extract::mailbox::RawMessage;
+use f2b_extract::record::Fields;
 
 /// libFuzzer aborts on every panic. f2b-extract catches a panic of the MIME
 /// parser (mail-parser's internal `debug_assert!`s fire on mangled MIME in
@@ -18,3 +21,19 @@ pub fn let_mime_parser_panics_unwind() {
         }));
     });
 }
+
+/// `data` as one message of a mailbox.
+pub fn raw_message(data: &[u8]) -> RawMessage {
+    RawMessage {
+        src: "fuzz".into(),
+        bytes: data.to_vec(),
+        envelope: None,
+        oversize: false,
+    }
+}
+
+/// Every optional record field and kind: the most code exercised.
+pub const ALL_FIELDS: Fields = Fields {
+    events: true,
+    template: true,
+};
