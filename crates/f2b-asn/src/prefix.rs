@@ -1,6 +1,6 @@
 //! Addresses and route prefixes: fast parsing from bytes, validation, display.
 
-use std::fmt;
+use std::fmt::{self, Write};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use serde::{Serialize, Serializer};
@@ -58,54 +58,30 @@ impl Prefix {
 }
 
 impl Prefix {
-    /// The text of an IPv4 prefix (`a.b.c.d/n`, at most 18 bytes) written
-    /// into `buf` without the formatting machinery (this runs for every
-    /// record); its length, or `None` for an IPv6 prefix.
-    pub fn v4_text(&self, buf: &mut [u8; 18]) -> Option<usize> {
-        let IpAddr::V4(a) = self.addr else {
-            return None;
-        };
-        let mut n = 0;
-        for (i, octet) in a.octets().into_iter().chain([self.len]).enumerate() {
-            if i > 0 {
-                buf[n] = if i == 4 { b'/' } else { b'.' };
-                n += 1;
+    /// Appends the prefix as text (`a.b.c.d/n`, `x:y::/n`); IPv4 without the
+    /// formatting machinery, since this runs for every new address of a run.
+    pub fn push_text(&self, out: &mut String) {
+        match self.addr {
+            IpAddr::V4(a) => {
+                f2b_core::output::push_ipv4(out, a);
+                out.push('/');
+                if self.len >= 10 {
+                    out.push(char::from(b'0' + self.len / 10));
+                }
+                out.push(char::from(b'0' + self.len % 10));
             }
-            n += write_decimal(octet, &mut buf[n..]);
+            // Writing into a String cannot fail.
+            IpAddr::V6(a) => drop(write!(out, "{a}/{}", self.len)),
         }
-        Some(n)
     }
 }
 
 impl fmt::Display for Prefix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.addr {
-            // By hand: this runs for every new address of a run.
-            IpAddr::V4(_) => {
-                let mut buf = [0u8; 18];
-                let n = self.v4_text(&mut buf).ok_or(fmt::Error)?;
-                f.write_str(std::str::from_utf8(&buf[..n]).map_err(|_| fmt::Error)?)
-            }
-            IpAddr::V6(a) => write!(f, "{a}/{}", self.len),
-        }
+        let mut text = String::with_capacity(43);
+        self.push_text(&mut text);
+        f.write_str(&text)
     }
-}
-
-/// Writes `v` in decimal at the start of `out` (at least 3 bytes long);
-/// returns the number of digits.
-fn write_decimal(v: u8, out: &mut [u8]) -> usize {
-    let digits = [v / 100, v / 10 % 10, v % 10];
-    let skip = if v >= 100 {
-        0
-    } else if v >= 10 {
-        1
-    } else {
-        2
-    };
-    for (slot, d) in out.iter_mut().zip(&digits[skip..]) {
-        *slot = b'0' + d;
-    }
-    3 - skip
 }
 
 impl Serialize for Prefix {

@@ -1,7 +1,6 @@
 //! The stage: for `ip` and `reporter_ip`, the origin AS, all origins, the AS
 //! name and country, and the matched prefix (SPEC §1).
 
-use std::fmt::Write;
 use std::net::IpAddr;
 
 use f2b_core::{Patch, Record, Result};
@@ -327,14 +326,7 @@ impl Answer {
             // Two ASCII capitals (`AsNames` keeps no other country).
             self.country.extend(country.iter().map(|&b| char::from(b)));
         }
-        // Most lookups of attackers miss the cache, so this runs often: IPv4
-        // text by hand, not through the formatting machinery.
-        let mut v4 = [0u8; 18];
-        match r.prefix.v4_text(&mut v4) {
-            Some(n) => self.prefix.extend(v4[..n].iter().map(|&b| char::from(b))),
-            // Writing into a String cannot fail.
-            None => drop(write!(self.prefix, "{}", r.prefix)),
-        }
+        r.prefix.push_text(&mut self.prefix);
     }
 
     #[inline]

@@ -157,6 +157,23 @@ impl Rejects {
     }
 }
 
+/// Appends `ip` as its `Display` text (the dotted quad) without the
+/// formatting machinery: records carry one or two addresses each.
+pub fn push_ipv4(out: &mut String, ip: std::net::Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        if octet >= 100 {
+            out.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            out.push(char::from(b'0' + octet / 10 % 10));
+        }
+        out.push(char::from(b'0' + octet % 10));
+    }
+}
+
 /// Appends the decimal digits of `n` (the JSON and CSV text of an unsigned
 /// number) without the formatting machinery.
 pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {

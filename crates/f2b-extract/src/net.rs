@@ -26,18 +26,7 @@ pub fn ip_text(ip: IpAddr) -> String {
         return ip.to_string();
     };
     let mut text = String::with_capacity(15);
-    for (i, octet) in v4.octets().into_iter().enumerate() {
-        if i > 0 {
-            text.push('.');
-        }
-        if octet >= 100 {
-            text.push(char::from(b'0' + octet / 100));
-        }
-        if octet >= 10 {
-            text.push(char::from(b'0' + octet / 10 % 10));
-        }
-        text.push(char::from(b'0' + octet % 10));
-    }
+    f2b_core::output::push_ipv4(&mut text, v4);
     text
 }
 
