@@ -2,19 +2,21 @@
 //!
 //! Two kinds of repetition occur. A message delivered twice repeats its
 //! reports exactly: those are recognised by a hash of (ip, jail,
-//! reporter_host, msgid, ts). A delay warning precedes the final failure of
-//! the same report: warnings are held back, and a held report is dropped when
-//! a final failure carries the same (ip, jail, reporter_host) with no
-//! conflicting msgid or ts; reports of warnings whose failure never came are
-//! written at the end (or when too many are held).
+//! reporter_host, event, msgid, ts). A delay warning precedes the final
+//! failure of the same report: warnings are held back, and a held report is
+//! dropped when a final failure carries the same (ip, jail, reporter_host)
+//! with no conflicting msgid or ts; reports of warnings whose failure never
+//! came are written at the end (or when too many are held).
 //!
 //! Memory is bounded: the exact-duplicate set keeps two generations of at most
 //! [`GENERATION`] hashes each, so duplicates further apart than that are not
-//! recognised; at most [`MAX_HELD`] warnings are held.
+//! recognised; at most [`MAX_HELD`] warnings are held. The hashes are 64-bit
+//! SipHash, so two different reports are taken for one only if their hashes
+//! collide (about one chance in 2^64 per pair).
 
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet, VecDeque};
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::record::BanRecord;
 
@@ -29,6 +31,8 @@ pub const MAX_HELD: usize = 200_000;
 struct Held {
     message: usize,
     record: Option<BanRecord>,
+    /// The record's hashes.
+    key: Key,
     /// Read as context (see [`Dedup::hold`]): never written.
     context: bool,
 }
@@ -67,6 +71,51 @@ pub struct Dedup {
     by_report: HashMap<u64, Vec<usize>, Keys>,
     /// Records still held, per warning message.
     open_per_message: HashMap<usize, usize>,
+    /// Where a record's key fields are put together to be hashed.
+    scratch: Vec<u8>,
+}
+
+/// The hashes of a record's report and of the exact report.
+#[derive(Debug, Clone, Copy)]
+struct Key {
+    /// Of (ip, jail, reporter_host, event): the same report, told again.
+    report: u64,
+    /// Of those and (msgid, ts): the same report from the same message.
+    exact: u64,
+}
+
+impl Key {
+    /// Both hashes in one pass: SipHash (std's, with its fixed keys) over the
+    /// fields, each as a presence byte, its length and its bytes, so that
+    /// different fields never make the same bytes; `scratch` holds them.
+    fn of(r: &BanRecord, scratch: &mut Vec<u8>) -> Key {
+        fn put(scratch: &mut Vec<u8>, field: Option<&str>) {
+            match field {
+                None => scratch.push(0),
+                Some(text) => {
+                    scratch.push(1);
+                    scratch.extend_from_slice(&(text.len() as u64).to_le_bytes());
+                    scratch.extend_from_slice(text.as_bytes());
+                }
+            }
+        }
+        scratch.clear();
+        put(scratch, r.ip.as_deref());
+        put(scratch, r.jail.as_deref());
+        put(scratch, r.reporter_host.as_deref());
+        put(scratch, r.event);
+        let split = scratch.len();
+        put(scratch, r.msgid.as_deref());
+        put(scratch, r.ts.as_deref());
+        let mut h = DefaultHasher::new();
+        h.write(&scratch[..split]);
+        let report = h.finish();
+        h.write(&scratch[split..]);
+        Key {
+            report,
+            exact: h.finish(),
+        }
+    }
 }
 
 /// What became of a warning message's records when they were released or dropped.
@@ -92,8 +141,9 @@ impl Dedup {
     pub fn admit(&mut self, records: Vec<BanRecord>, settled: &mut Vec<String>) -> Vec<BanRecord> {
         let mut out = Vec::with_capacity(records.len());
         for record in records {
-            self.settle_held(&record, settled);
-            if self.first_time(&record) {
+            let key = Key::of(&record, &mut self.scratch);
+            self.settle_held(&record, key, settled);
+            if self.first_time(key) {
                 out.push(record);
             }
         }
@@ -107,15 +157,16 @@ impl Dedup {
     pub fn hold(&mut self, message: usize, records: Vec<BanRecord>, context: bool) -> usize {
         let mut held = 0;
         for record in records {
-            if self.seen(&record) || self.held_match(&record).is_some() {
+            let key = Key::of(&record, &mut self.scratch);
+            if self.seen(key) || self.held_match(&record, key).is_some() {
                 continue;
             }
-            let key = report_key(&record);
             let index = self.held_base + self.held.len();
-            self.by_report.entry(key).or_default().push(index);
+            self.by_report.entry(key.report).or_default().push(index);
             self.held.push_back(Held {
                 message,
                 record: Some(record),
+                key,
                 context,
             });
             held += 1;
@@ -137,14 +188,14 @@ impl Dedup {
             let index = self.held_base;
             self.held_base += 1;
             if let Some(record) = entry.record {
-                let key = report_key(&record);
-                if let Some(list) = self.by_report.get_mut(&key) {
+                let key = entry.key;
+                if let Some(list) = self.by_report.get_mut(&key.report) {
                     list.retain(|&i| i != index);
                     if list.is_empty() {
-                        self.by_report.remove(&key);
+                        self.by_report.remove(&key.report);
                     }
                 }
-                self.first_time(&record);
+                self.first_time(key);
                 if !entry.context {
                     released.records.push(record);
                     if messages_seen.insert(entry.message) {
@@ -163,8 +214,8 @@ impl Dedup {
     }
 
     /// True (and remembered) when this exact report was not written before.
-    fn first_time(&mut self, record: &BanRecord) -> bool {
-        let h = exact_key(record);
+    fn first_time(&mut self, key: Key) -> bool {
+        let h = key.exact;
         if self.previous.contains(&h) || !self.current.insert(h) {
             return false;
         }
@@ -174,13 +225,12 @@ impl Dedup {
         true
     }
 
-    fn seen(&self, record: &BanRecord) -> bool {
-        let h = exact_key(record);
-        self.current.contains(&h) || self.previous.contains(&h)
+    fn seen(&self, key: Key) -> bool {
+        self.current.contains(&key.exact) || self.previous.contains(&key.exact)
     }
 
-    fn held_match(&self, record: &BanRecord) -> Option<usize> {
-        let list = self.by_report.get(&report_key(record))?;
+    fn held_match(&self, record: &BanRecord, key: Key) -> Option<usize> {
+        let list = self.by_report.get(&key.report)?;
         list.iter().copied().find(|&i| {
             self.held
                 .get(i - self.held_base)
@@ -192,14 +242,14 @@ impl Dedup {
     /// Drops held warnings that `record` (a final failure) settles, adding the
     /// `src` of warning messages that have no record left to `emptied`
     /// (context messages are not named: they are not the run's own).
-    fn settle_held(&mut self, record: &BanRecord, emptied: &mut Vec<String>) {
-        while let Some(index) = self.held_match(record) {
+    fn settle_held(&mut self, record: &BanRecord, key: Key, emptied: &mut Vec<String>) {
+        while let Some(index) = self.held_match(record, key) {
             let Some(entry) = self.held.get_mut(index - self.held_base) else {
                 break;
             };
             let src = entry.record.take().map(|r| r.src).unwrap_or_default();
             let (message, context) = (entry.message, entry.context);
-            if let Some(list) = self.by_report.get_mut(&report_key(record)) {
+            if let Some(list) = self.by_report.get_mut(&key.report) {
                 list.retain(|&i| i != index);
             }
             if let Some(open) = self.open_per_message.get_mut(&message) {
@@ -217,25 +267,17 @@ impl Dedup {
 
 /// Same report: no conflicting message id or time.
 fn compatible(a: &BanRecord, b: &BanRecord) -> bool {
-    let agree = |x: &Option<String>, y: &Option<String>| match (x, y) {
+    let agree = |x: Option<&str>, y: Option<&str>| match (x, y) {
         (Some(x), Some(y)) => x == y,
         _ => true,
     };
-    let msgid = |r: &BanRecord| if r.own_msgid { r.msgid.clone() } else { None };
-    let ts = |r: &BanRecord| if r.own_ts { r.ts.clone() } else { None };
-    agree(&msgid(a), &msgid(b)) && agree(&ts(a), &ts(b))
-}
-
-fn report_key(r: &BanRecord) -> u64 {
-    let mut h = DefaultHasher::new();
-    (&r.ip, &r.jail, &r.reporter_host, r.event).hash(&mut h);
-    h.finish()
-}
-
-fn exact_key(r: &BanRecord) -> u64 {
-    let mut h = DefaultHasher::new();
-    (&r.ip, &r.jail, &r.reporter_host, &r.msgid, &r.ts, r.event).hash(&mut h);
-    h.finish()
+    fn msgid(r: &BanRecord) -> Option<&str> {
+        r.msgid.as_deref().filter(|_| r.own_msgid)
+    }
+    fn ts(r: &BanRecord) -> Option<&str> {
+        r.ts.as_deref().filter(|_| r.own_ts)
+    }
+    agree(msgid(a), msgid(b)) && agree(ts(a), ts(b))
 }
 
 #[cfg(test)]

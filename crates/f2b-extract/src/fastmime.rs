@@ -39,6 +39,7 @@ use mail_parser::{
     Attribute, ContentType, Encoding, Header, HeaderName, HeaderValue, Message, MessagePart,
     PartType,
 };
+use memchr::arch::all::packedpair;
 use memchr::memmem;
 
 /// Most parts (the multipart itself included) a message may have on the fast path.
@@ -123,7 +124,7 @@ fn multipart<'a>(
     let raw = mail.bytes;
     let delimiter = Delimiter::new(boundary);
     // The preamble is skipped, as are blanks after the first delimiter.
-    let first = body + delimiter.finder.find(&raw[body..])? + delimiter.finder.needle().len();
+    let first = body + delimiter.find(&raw[body..])? + delimiter.len();
     let mut pos = skip_line_end(raw, first);
     let mut parts = vec![part(headers, PartType::Multipart(Vec::new()))];
     loop {
@@ -154,17 +155,61 @@ fn multipart<'a>(
 
 /// `--BOUNDARY`, and the boundary as mail-parser's decoders take it.
 struct Delimiter<'b> {
-    finder: memmem::Finder<'static>,
+    needle: Vec<u8>,
+    search: Search,
     boundary: &'b [u8],
 }
+
+/// How a delimiter is searched for: it is set up once per multipart message,
+/// and a general `memmem::Finder` costs more to set up than most of these
+/// messages take to search.
+enum Search {
+    /// Candidates where a pair of the delimiter's rarest bytes occurs (found
+    /// with `memchr`), each compared with the whole delimiter: for delimiters
+    /// of at most [`SHORT_DELIMITER`] bytes, so that no search costs more
+    /// than that many bytes compared per byte of mail.
+    Pair(packedpair::Finder),
+    /// Longer delimiters (only hostile mail has them): a search in linear time.
+    Long(Box<memmem::Finder<'static>>),
+}
+
+/// The longest delimiter searched for by [`Search::Pair`]: `--` and the 70
+/// bytes that RFC 2046 allows a boundary, with room to spare.
+const SHORT_DELIMITER: usize = 80;
 
 impl<'b> Delimiter<'b> {
     fn new(boundary: &'b [u8]) -> Self {
         let needle = [&b"--"[..], boundary].concat();
+        let search = match packedpair::Finder::new(&needle) {
+            Some(pair) if needle.len() <= SHORT_DELIMITER => Search::Pair(pair),
+            _ => Search::Long(Box::new(memmem::Finder::new(&needle).into_owned())),
+        };
         Delimiter {
-            finder: memmem::Finder::new(&needle).into_owned(),
+            needle,
+            search,
             boundary,
         }
+    }
+
+    /// Where the delimiter first occurs in `haystack`.
+    fn find(&self, haystack: &[u8]) -> Option<usize> {
+        let pair = match &self.search {
+            Search::Pair(pair) => pair,
+            Search::Long(finder) => return finder.find(haystack),
+        };
+        let mut from = 0;
+        loop {
+            let at = from + pair.find_prefilter(&haystack[from..])?;
+            if haystack[at..].starts_with(&self.needle) {
+                return Some(at);
+            }
+            from = at + 1;
+        }
+    }
+
+    /// Its length in bytes.
+    fn len(&self) -> usize {
+        self.needle.len()
     }
 }
 
@@ -211,7 +256,7 @@ fn leaf<'a>(
             let encoding = copy.encoding;
             let mut single = part(copy.headers, body);
             single.encoding = encoding;
-            let end = next - delimiter.map_or(0, |d| d.finder.needle().len());
+            let end = next - delimiter.map_or(0, Delimiter::len);
             let copy = message(&mail.bytes[start..end], vec![single]);
             Some((PartType::Message(copy), next))
         }
@@ -229,7 +274,7 @@ fn body<'a>(
     if encoding == Encoding::None {
         return Some(match delimiter {
             Some(d) => {
-                let (end, next) = part_end(raw, start, &d.finder)?;
+                let (end, next) = part_end(raw, start, d)?;
                 (Cow::Borrowed(&raw[start..end]), next)
             }
             None => (Cow::Borrowed(&raw[start..]), raw.len()),
@@ -249,7 +294,7 @@ fn body<'a>(
 /// Where a part that starts at `start` ends, and where reading goes on after
 /// its delimiter: the first `--BOUNDARY` anywhere after `start`. A delimiter
 /// at the start of a line takes the line break before it (LF or CRLF) with it.
-fn part_end(raw: &[u8], start: usize, delimiter: &memmem::Finder<'_>) -> Option<(usize, usize)> {
+fn part_end(raw: &[u8], start: usize, delimiter: &Delimiter<'_>) -> Option<(usize, usize)> {
     let at = start + delimiter.find(&raw[start..])?;
     let end = if at > start && raw[at - 1] == b'\n' {
         let lf = at - 1;
@@ -261,7 +306,7 @@ fn part_end(raw: &[u8], start: usize, delimiter: &memmem::Finder<'_>) -> Option<
     } else {
         at
     };
-    Some((end, at + delimiter.needle().len()))
+    Some((end, at + delimiter.len()))
 }
 
 /// Skips spaces, tabs and CRs, then one LF.
@@ -392,12 +437,12 @@ impl<'a> Block<'a> {
                     }
                 }
             };
-            let value = mail.sub(colon + 1..end);
             pos = end;
             let Some(name) = known_name(name) else {
                 others = true;
                 continue;
             };
+            let value = mail.sub(colon + 1..end);
             let value = match name {
                 HeaderName::Subject => unstructured(value, terminated),
                 // Only the last of these counts; they are read below.
@@ -794,13 +839,13 @@ mod tests {
 
     #[test]
     fn part_ends_before_the_line_break_of_its_delimiter() {
-        let finder = memmem::Finder::new(b"--b");
-        assert_eq!(part_end(b"ab\r\n--b\n", 0, &finder), Some((2, 7)));
-        assert_eq!(part_end(b"ab\n--b", 0, &finder), Some((2, 6)));
-        assert_eq!(part_end(b"ab--b", 0, &finder), Some((2, 5)));
-        assert_eq!(part_end(b"--b", 0, &finder), Some((0, 3)));
-        assert_eq!(part_end(b"\n--b", 0, &finder), Some((0, 4)));
-        assert_eq!(part_end(b"ab", 0, &finder), None);
+        let delimiter = Delimiter::new(b"b");
+        assert_eq!(part_end(b"ab\r\n--b\n", 0, &delimiter), Some((2, 7)));
+        assert_eq!(part_end(b"ab\n--b", 0, &delimiter), Some((2, 6)));
+        assert_eq!(part_end(b"ab--b", 0, &delimiter), Some((2, 5)));
+        assert_eq!(part_end(b"--b", 0, &delimiter), Some((0, 3)));
+        assert_eq!(part_end(b"\n--b", 0, &delimiter), Some((0, 4)));
+        assert_eq!(part_end(b"ab", 0, &delimiter), None);
     }
 
     #[test]
@@ -829,6 +874,34 @@ Content-Transfer-Encoding: quoted-printable\n\na=3Db=\nc\n--b--\n",
             b"\nbody\n",
         ] {
             assert!(parse(odd).is_none(), "{}", String::from_utf8_lossy(odd));
+        }
+    }
+
+    proptest::proptest! {
+        /// The delimiter search finds what `memmem` finds, for boundaries
+        /// short (searched by a pair of rare bytes) and long.
+        #[test]
+        fn delimiters_are_found_where_memmem_finds_them(
+            boundary in proptest::prop_oneof!["[a=_-]{1,6}", "[a=_-]{79,90}"],
+            pieces in proptest::collection::vec("[a=_\\n-]{0,8}", 0..12),
+            at in proptest::collection::vec(proptest::bool::ANY, 12),
+        ) {
+            let delimiter = Delimiter::new(boundary.as_bytes());
+            let needle = [&b"--"[..], boundary.as_bytes()].concat();
+            let mut haystack = Vec::new();
+            for (piece, with) in pieces.iter().zip(&at) {
+                haystack.extend_from_slice(piece.as_bytes());
+                if *with {
+                    haystack.extend_from_slice(&needle[..needle.len() - 1]);
+                    haystack.extend_from_slice(&needle);
+                }
+            }
+            for start in 0..=haystack.len() {
+                proptest::prop_assert_eq!(
+                    delimiter.find(&haystack[start..]),
+                    memmem::find(&haystack[start..], &needle)
+                );
+            }
         }
     }
 }

@@ -170,7 +170,6 @@ pub fn run(args: Args) -> Result<()> {
         dedup: (!args.keep_duplicates).then(Dedup::new),
         counts: Counts::default(),
         progress: Progress::new("messages", args.output.quiet),
-        line: Vec::with_capacity(1024),
     };
     let same = |a: &PathBuf, b: &PathBuf| {
         a == b || matches!((a.canonicalize(), b.canonicalize()), (Ok(x), Ok(y)) if x == y)
@@ -295,6 +294,7 @@ fn run_inline(mut mailboxes: Mailboxes, fields: Fields, sink: &mut Sink) -> Resu
     while let Some(message) = mailboxes.next_message()? {
         let outcome = process(&unwrapper, &message, fields);
         sink.accept(&message.src, outcome)?;
+        mailboxes.recycle(message.bytes);
     }
     Ok(())
 }
@@ -404,7 +404,6 @@ struct Sink {
     dedup: Option<Dedup>,
     counts: Counts,
     progress: Progress,
-    line: Vec<u8>,
 }
 
 impl Sink {
@@ -495,11 +494,10 @@ impl Sink {
 
     fn write(&mut self, records: &[BanRecord]) -> Result<()> {
         for record in records {
-            self.line.clear();
-            serde_json::to_writer(&mut self.line, record)
-                .map_err(|e| Error::data(format!("cannot encode a record: {e}")))?;
-            self.line.push(b'\n');
-            self.out.write_record(&self.line)?;
+            let line = self.out.buffer();
+            record.write_json(line);
+            line.push(b'\n');
+            self.out.end_record()?;
             self.counts.records += 1;
         }
         Ok(())

@@ -23,6 +23,9 @@ pub const MAX_MESSAGE: usize = 32 * 1024 * 1024;
 /// Bytes asked of the reader at a time.
 const CHUNK: usize = 256 * 1024;
 
+/// The largest message buffer kept for the next message.
+const SPARE_LIMIT: usize = 1024 * 1024;
+
 /// One message as read from its container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawMessage {
@@ -67,6 +70,14 @@ impl Mailboxes {
     pub fn with_max_message(mut self, max: usize) -> Self {
         self.max_message = max;
         self
+    }
+
+    /// Takes back the bytes of a message that is done with, so that reading
+    /// the next one does not allocate (see [`MboxSplitter::recycle`]).
+    pub fn recycle(&mut self, bytes: Vec<u8>) {
+        if let Some(Source::Mbox(splitter)) = &mut self.current {
+            splitter.recycle(bytes);
+        }
     }
 
     /// The next message, `None` at the end of all inputs.
@@ -206,11 +217,17 @@ fn natural_key(path: &Path) -> (u64, String) {
 pub struct MboxSplitter<R> {
     name: String,
     reader: R,
+    /// Read bytes in `buf[..filled]`; the rest is room for the next read,
+    /// zeroed once when the buffer grows rather than before every read.
     buf: Vec<u8>,
+    filled: usize,
     /// Where the current message's `From ` line starts in `buf`.
     start: usize,
     /// Where the search for the next separator resumes.
     scan: usize,
+    /// The search saw a `>From ` in the current message's body: its
+    /// quoting is to be undone (one search finds separators and these).
+    quoted: bool,
     /// Stream offset of `buf[0]`.
     base: u64,
     eof: bool,
@@ -221,6 +238,9 @@ pub struct MboxSplitter<R> {
     finder: memmem::Finder<'static>,
     /// A read error, reported after the messages read before it.
     failed: Option<Error>,
+    /// A message buffer handed back by [`MboxSplitter::recycle`], for the
+    /// next message.
+    spare: Vec<u8>,
     /// The envelope date of the `From ` line at this stream offset, read
     /// when the line was recognised (so that it is not read twice).
     next_envelope: Option<(u64, Option<Unix>)>,
@@ -233,14 +253,17 @@ impl<R: Read> MboxSplitter<R> {
             name,
             reader,
             buf: Vec::with_capacity(CHUNK * 2),
+            filled: 0,
             start: 0,
             scan: 0,
+            quoted: false,
             base: 0,
             eof: false,
             oversize: None,
             max_message: MAX_MESSAGE,
-            finder: memmem::Finder::new(b"\nFrom "),
+            finder: memmem::Finder::new(b"From "),
             failed: None,
+            spare: Vec::new(),
             next_envelope: None,
         }
     }
@@ -251,18 +274,40 @@ impl<R: Read> MboxSplitter<R> {
         self
     }
 
+    /// Takes back the bytes of a message that is done with, to hold the
+    /// next one (a buffer of ordinary size is kept, a huge one dropped).
+    pub fn recycle(&mut self, bytes: Vec<u8>) {
+        if bytes.capacity() <= SPARE_LIMIT {
+            self.spare = bytes;
+        }
+    }
+
     /// The next message, `None` at the end of the stream.
     pub fn next_message(&mut self) -> Result<Option<RawMessage>> {
         loop {
             // Look for the next separator after the current message's From line.
             let from_line_end =
-                memchr::memchr(b'\n', &self.buf[self.start..]).map(|i| self.start + i + 1);
+                memchr::memchr(b'\n', &self.data()[self.start..]).map(|i| self.start + i + 1);
             if let Some(first_body) = from_line_end {
-                let mut at = self.scan.max(first_body - 1);
-                while let Some(i) = self.finder.find(&self.buf[at..]) {
-                    let line = at + i + 1;
-                    let Some(len) = memchr::memchr(b'\n', &self.buf[line..]) else {
-                        at = line - 1;
+                // Each `From ` in the body: after a line end it may start the
+                // next message; after a `>` it is quoted.
+                let mut at = self.scan.max(first_body);
+                while let Some(i) = self.finder.find(&self.data()[at..]) {
+                    let line = at + i;
+                    match self.buf[line - 1] {
+                        b'\n' => {}
+                        b'>' => {
+                            self.quoted = true;
+                            at = line + 1;
+                            continue;
+                        }
+                        _ => {
+                            at = line + 1;
+                            continue;
+                        }
+                    }
+                    let Some(len) = memchr::memchr(b'\n', &self.data()[line..]) else {
+                        at = line;
                         break;
                     };
                     if let Some(date) = from_line_date(&self.buf[line..line + len]) {
@@ -272,15 +317,15 @@ impl<R: Read> MboxSplitter<R> {
                         self.scan = self.start;
                         return Ok(Some(message));
                     }
-                    at = line;
+                    at = line + 1;
                 }
                 self.scan = at;
             }
             if self.eof {
-                if self.start >= self.buf.len() {
+                if self.start >= self.filled {
                     return self.failed.take().map_or(Ok(None), Err);
                 }
-                let end = self.buf.len();
+                let end = self.filled;
                 let message = self.take(end);
                 return Ok(Some(message));
             }
@@ -290,6 +335,7 @@ impl<R: Read> MboxSplitter<R> {
 
     /// Cuts the current message at `end` (the next From line, or the end).
     fn take(&mut self, end: usize) -> RawMessage {
+        let quoted = std::mem::take(&mut self.quoted);
         let message = match self.oversize.take() {
             Some((src, envelope)) => RawMessage {
                 src,
@@ -309,10 +355,17 @@ impl<R: Read> MboxSplitter<R> {
                         oversize: true,
                     };
                 }
+                let mut bytes = std::mem::take(&mut self.spare);
+                bytes.clear();
                 let body = &self.buf[self.start + line_len..end];
+                if quoted {
+                    unquote_from(body, &mut bytes);
+                } else {
+                    bytes.extend_from_slice(body);
+                }
                 RawMessage {
                     src,
-                    bytes: unquote_from(body),
+                    bytes,
                     envelope,
                     oversize: false,
                 }
@@ -324,7 +377,7 @@ impl<R: Read> MboxSplitter<R> {
 
     /// `src`, envelope date and From-line length of the message starting at `at`.
     fn head(&self, at: usize) -> (String, Option<Unix>, usize) {
-        let chunk = &self.buf[at..];
+        let chunk = &self.data()[at..];
         let line_len = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |i| i + 1);
         let offset = self.base + at as u64;
         let envelope = match self.next_envelope {
@@ -349,34 +402,35 @@ impl<R: Read> MboxSplitter<R> {
     /// Reads more; keeps memory bounded by compacting and by dropping the body
     /// of a message that outgrew the limit.
     fn fill(&mut self) -> Result<()> {
-        if self.buf.len() - self.start > self.max_message {
+        if self.filled - self.start > self.max_message {
             if self.oversize.is_none() {
                 let (src, envelope, _) = self.head(self.start);
                 self.oversize = Some((src, envelope));
             }
             // Keep only the last bytes, in which the next separator may begin.
-            let tail = self.buf.len() - 8;
-            self.buf.drain(..tail);
+            let tail = self.filled - 8;
+            self.discard(tail);
             self.base += tail as u64;
             self.start = 0;
             self.scan = 0;
         }
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
-            self.buf.drain(..self.start);
+        if self.start > 0 && self.start >= self.filled / 2 {
+            self.discard(self.start);
             self.base += self.start as u64;
             self.scan -= self.start.min(self.scan);
             self.start = 0;
         }
-        let old = self.buf.len();
-        self.buf.resize(old + CHUNK, 0);
+        let old = self.filled;
+        if self.buf.len() < old + CHUNK {
+            self.buf.resize(old + CHUNK, 0);
+        }
         let n = loop {
-            match self.reader.read(&mut self.buf[old..]) {
+            match self.reader.read(&mut self.buf[old..old + CHUNK]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
                     // The messages read so far are handed out first; the
                     // error comes after the last of them.
-                    self.buf.truncate(old);
                     self.eof = true;
                     let what = if e.kind() == io::ErrorKind::UnexpectedEof
                         || e.kind() == io::ErrorKind::InvalidInput
@@ -394,9 +448,20 @@ impl<R: Read> MboxSplitter<R> {
                 }
             }
         };
-        self.buf.truncate(old + n);
+        self.filled = old + n;
         self.eof = n == 0;
         Ok(())
+    }
+
+    /// The bytes read and not yet discarded.
+    fn data(&self) -> &[u8] {
+        &self.buf[..self.filled]
+    }
+
+    /// Drops the first `n` bytes read: the rest moves to the front.
+    fn discard(&mut self, n: usize) {
+        self.buf.copy_within(n..self.filled, 0);
+        self.filled -= n;
     }
 }
 
@@ -409,14 +474,10 @@ fn from_line_date(line: &[u8]) -> Option<time::LocalTime> {
     std::str::from_utf8(&line[5..]).ok().and_then(time::parse)
 }
 
-/// Undoes mboxrd/mboxo quoting: `>From ` → `From `, `>>From ` → `>From `.
-fn unquote_from(body: &[u8]) -> Vec<u8> {
-    static QUOTED: std::sync::LazyLock<memmem::Finder<'static>> =
-        std::sync::LazyLock::new(|| memmem::Finder::new(b">From "));
-    if QUOTED.find(body).is_none() {
-        return body.to_vec();
-    }
-    let mut out = Vec::with_capacity(body.len());
+/// Undoes mboxrd/mboxo quoting: `>From ` → `From `, `>>From ` → `>From `;
+/// the result is appended to `out`.
+fn unquote_from(body: &[u8], out: &mut Vec<u8>) {
+    out.reserve(body.len());
     for line in body.split_inclusive(|&b| b == b'\n') {
         let quotes = line.iter().take_while(|&&b| b == b'>').count();
         if quotes > 0 && line[quotes..].starts_with(b"From ") {
@@ -425,7 +486,6 @@ fn unquote_from(body: &[u8]) -> Vec<u8> {
             out.extend_from_slice(line);
         }
     }
-    out
 }
 
 #[cfg(test)]
@@ -507,5 +567,99 @@ mod tests {
         let exact = b"From x Wed Mar  2 16:12:13 2011\nabcd";
         assert_eq!(split(exact, exact.len())[0].bytes, b"abcd");
         assert!(split(exact, exact.len() - 1)[0].oversize);
+    }
+
+    #[test]
+    fn recycled_buffers_hold_the_next_messages_whole() {
+        let mut data = Vec::new();
+        for i in 0..50 {
+            let body = "x".repeat(i * 37 % 300);
+            data.extend_from_slice(
+                format!("From x Wed Mar  2 16:12:13 2011\nSubject: {i}\n\n>From {body}\n\n")
+                    .as_bytes(),
+            );
+        }
+        let expected = split(&data, MAX_MESSAGE);
+        let mut s = MboxSplitter::new("t".into(), io::Cursor::new(data));
+        let mut got = Vec::new();
+        while let Some(m) = s.next_message().unwrap() {
+            got.push(m.clone());
+            s.recycle(m.bytes);
+        }
+        assert_eq!(got, expected);
+    }
+
+    /// A reader that hands out at most `step` bytes at a time.
+    struct Trickle {
+        data: Vec<u8>,
+        at: usize,
+        step: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len() - self.at);
+            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// The messages of an mbox by the definition, line by line: a complete
+    /// line after the first that starts with `From ` and a date begins the
+    /// next message; lines `>…>From ` lose one `>`.
+    fn split_reference(data: &[u8]) -> Vec<(u64, Vec<u8>)> {
+        let mut messages: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut offset = 0;
+        for line in data.split_inclusive(|&b| b == b'\n') {
+            let separator =
+                line.ends_with(b"\n") && from_line_date(&line[..line.len() - 1]).is_some();
+            if messages.is_empty() || separator {
+                messages.push((offset, Vec::new()));
+            } else {
+                let quotes = line.iter().take_while(|&&b| b == b'>').count();
+                let unquote = quotes > 0 && line[quotes..].starts_with(b"From ");
+                let body = &mut messages.last_mut().unwrap().1;
+                body.extend_from_slice(&line[usize::from(unquote)..]);
+            }
+            offset += line.len() as u64;
+        }
+        messages
+    }
+
+    #[test]
+    fn separators_and_quoting_are_found_however_the_input_arrives() {
+        let mut data = Vec::new();
+        for i in 0..300 {
+            data.extend_from_slice(b"From x Wed Mar  2 16:12:13 2011\n");
+            let body: &[u8] = match i % 6 {
+                0 => b"Subject: a\n\n>From here\n",
+                1 => b">>From there\r\nFrom nowhere, no date\n",
+                2 => b"a >From mid-line\nFrom x Wed Mar  2 16:12:13 2011 and more\n",
+                3 => b">From \n>\n>From",
+                4 => b"\nFrom \n",
+                _ => b"x",
+            };
+            data.extend_from_slice(body);
+            if i % 5 == 0 {
+                data.extend_from_slice(b"\n");
+            }
+        }
+        let expected = split_reference(&data);
+        for step in [1, 2, 7, 64, 1000, usize::MAX] {
+            let reader = Trickle {
+                data: data.clone(),
+                at: 0,
+                step,
+            };
+            let mut s = MboxSplitter::new("t".into(), reader);
+            let mut got = Vec::new();
+            while let Some(m) = s.next_message().unwrap() {
+                let offset = m.src.rsplit(':').next().unwrap().parse().unwrap();
+                got.push((offset, m.bytes.clone()));
+                s.recycle(m.bytes);
+            }
+            assert_eq!(got, expected, "step {step}");
+        }
     }
 }

@@ -6,15 +6,29 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// `2001:db8::1`, `IPv6:2001:db8::1`, `::ffff:203.0.113.7`, with brackets or
 /// trailing punctuation) and canonicalises it: IPv4-mapped IPv6 becomes IPv4.
 pub fn parse_ip(token: &str) -> Option<IpAddr> {
-    let t =
-        token.trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')' | '<' | '>' | ',' | ';'));
+    // The punctuation is ASCII: trimming its bytes trims the same characters.
+    let punctuation = |b: &u8| matches!(b, b'[' | b']' | b'(' | b')' | b'<' | b'>' | b',' | b';');
+    let bytes = token.as_bytes();
+    let start = bytes
+        .iter()
+        .position(|b| !punctuation(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !punctuation(b))
+        .map_or(start, |e| e + 1);
+    let t = &token[start..end];
     let t = t.strip_suffix('.').unwrap_or(t);
     let t = t
         .strip_prefix("IPv6:")
         .or_else(|| t.strip_prefix("ipv6:"))
         .unwrap_or(t);
     // A zone index (fe80::1%eth0) is local by nature; drop it.
-    let t = t.split('%').next().unwrap_or(t);
+    let t = t
+        .as_bytes()
+        .iter()
+        .position(|&b| b == b'%')
+        .map_or(t, |i| &t[..i]);
     let ip: IpAddr = t.parse().ok()?;
     Some(canonical(ip))
 }
@@ -121,9 +135,66 @@ pub fn first_ip(text: &str) -> Option<IpAddr> {
 
 /// Every address in `text`, in order.
 pub fn ip_tokens(text: &str) -> impl Iterator<Item = IpAddr> + '_ {
-    text.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | ','))
+    Words { text, at: 0 }
         .filter(|t| t.len() >= 3 && t.bytes().any(|b| b == b'.' || b == b':'))
         .filter_map(parse_ip)
+}
+
+/// The non-empty words of prose between white space (`char::is_whitespace`)
+/// and the punctuation around addresses: `( ) < > " ' ,`.
+struct Words<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        // Bytes are told apart by a table: word, ASCII separator, or the
+        // start of a non-ASCII character (decoded to see if it is white space).
+        const WORD: u8 = 0;
+        const SEPARATOR: u8 = 1;
+        const CLASS: [u8; 256] = {
+            let mut table = [2u8; 256];
+            let mut b = 0;
+            while b < 128 {
+                let separates = (b as u8 as char).is_whitespace()
+                    || matches!(b as u8, b'(' | b')' | b'<' | b'>' | b'"' | b'\'' | b',');
+                table[b] = if separates { SEPARATOR } else { WORD };
+                b += 1;
+            }
+            table
+        };
+        let bytes = self.text.as_bytes();
+        loop {
+            let start = self.at;
+            let mut end = start;
+            let separator = loop {
+                let Some(&b) = bytes.get(end) else {
+                    break 0;
+                };
+                match CLASS[usize::from(b)] {
+                    WORD => end += 1,
+                    SEPARATOR => break 1,
+                    _ => {
+                        let c = self.text[end..].chars().next()?;
+                        if c.is_whitespace() {
+                            break c.len_utf8();
+                        }
+                        end += c.len_utf8();
+                    }
+                }
+            };
+            self.at = end + separator;
+            if end > start {
+                return Some(&self.text[start..end]);
+            }
+            if separator == 0 {
+                return None;
+            }
+        }
+    }
 }
 
 /// Lower-cases a host name and checks it is one: labels of letters, digits,
@@ -245,5 +316,41 @@ mod tests {
             .map(|i| i.to_string())
             .collect();
         assert_eq!(ips, ["203.0.113.7", "2001:db8::2"]);
+    }
+
+    /// `parse_ip` as it trimmed and cut its token before (`char` patterns).
+    fn parse_ip_reference(token: &str) -> Option<IpAddr> {
+        let t = token
+            .trim_matches(|c: char| matches!(c, '[' | ']' | '(' | ')' | '<' | '>' | ',' | ';'));
+        let t = t.strip_suffix('.').unwrap_or(t);
+        let t = t
+            .strip_prefix("IPv6:")
+            .or_else(|| t.strip_prefix("ipv6:"))
+            .unwrap_or(t);
+        let t = t.split('%').next().unwrap_or(t);
+        Some(canonical(t.parse().ok()?))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prose_is_cut_into_words_as_str_split_cuts_it(
+            text in "([a-c.:0-9()<>\"',]|\\s|\\u{a0}|\\u{2003}|\\u{85}|é|\\x0b|\\x1c){0,30}"
+        ) {
+            let expected: Vec<&str> = text
+                .split(|c: char| {
+                    c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | ',')
+                })
+                .filter(|w| !w.is_empty())
+                .collect();
+            let words: Vec<&str> = Words { text: &text, at: 0 }.collect();
+            proptest::prop_assert_eq!(words, expected);
+        }
+
+        #[test]
+        fn address_tokens_are_read_as_before(
+            token in "[\\[\\]()<>,;]{0,2}(IPv6:|ipv6:|)(203\\.0\\.113\\.7|::ffff:1\\.2\\.3\\.4|fe80::1%eth0|2001:db8::1|é|1\\.2\\.3)(\\.|)[\\[\\]()<>,;%]{0,2}"
+        ) {
+            proptest::prop_assert_eq!(parse_ip(&token), parse_ip_reference(&token));
+        }
     }
 }

@@ -6,40 +6,49 @@ use std::net::IpAddr;
 use crate::time::{self, LocalTime};
 use crate::{net, phrases};
 
-/// The parts of one `Received:` header that f2b uses.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Received {
-    /// The address of the sending machine as the receiving one saw it
-    /// (`from HOST (RDNS [IP])`, `from [IP]`, qmail's `from HOST (IP)`).
-    pub from_ip: Option<IpAddr>,
-    /// The receiving machine: `by HOST` outside comments.
-    pub by_host: Option<String>,
-    /// A mailbox fetch (fetchmail, getmail; `with POP3`/`IMAP`), not a hand-over
-    /// from the sending side: its `from` names the mail provider.
-    pub fetch: bool,
+/// One folded `Received:` value, read part by part as asked: most hops
+/// need only some of them.
+#[derive(Debug, Clone, Copy)]
+pub struct Hop<'a> {
+    /// The value up to its last `;` (the date is after it).
+    clauses: &'a str,
+    /// Where `by` starts (outside comments).
+    by: Option<usize>,
+    /// Where `from` starts (outside comments).
+    from: Option<usize>,
 }
 
 // Signs of a mailbox fetch ("with pop3" and "with imap4" are covered by
 // "with pop" and "with imap").
 phrases!(FETCH, ["fetchmail", "getmail", "with pop", "with imap"]);
 
-/// Parses a folded `Received:` value.
-pub fn parse(value: &str) -> Received {
-    let clauses = value.rfind(';').map_or(value, |i| &value[..i]);
-    let [by, from] = keywords_outside_comments(clauses, ["by", "from"]);
-    let from_ip = from.and_then(|start| {
-        let end = by.filter(|&b| b > start).unwrap_or(clauses.len());
-        let part = &clauses[start..end];
+impl<'a> Hop<'a> {
+    /// Finds the clauses of a `Received:` value.
+    pub fn new(value: &'a str) -> Hop<'a> {
+        let clauses = memchr::memrchr(b';', value.as_bytes()).map_or(value, |i| &value[..i]);
+        let [by, from] = keywords_outside_comments(clauses, ["by", "from"]);
+        Hop { clauses, by, from }
+    }
+
+    /// The address of the sending machine as the receiving one saw it
+    /// (`from HOST (RDNS [IP])`, `from [IP]`, qmail's `from HOST (IP)`).
+    pub fn from_ip(&self) -> Option<IpAddr> {
+        let start = self.from?;
+        let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
+        let part = &self.clauses[start..end];
         bracketed_ip(part).or_else(|| net::first_ip(part))
-    });
-    let by_host = by.and_then(|start| {
-        first_word_outside_comments(&clauses[start + 2..]).and_then(|w| net::host_name(&w))
-    });
-    let fetch = FETCH.any(clauses);
-    Received {
-        from_ip,
-        by_host,
-        fetch,
+    }
+
+    /// The receiving machine: `by HOST` outside comments.
+    pub fn by_host(&self) -> Option<String> {
+        let start = self.by?;
+        first_word_outside_comments(&self.clauses[start + 2..]).and_then(|w| net::host_name(&w))
+    }
+
+    /// A mailbox fetch (fetchmail, getmail; `with POP3`/`IMAP`), not a
+    /// hand-over from the sending side: its `from` names the mail provider.
+    pub fn fetch(&self) -> bool {
+        FETCH.any(self.clauses)
     }
 }
 
@@ -151,49 +160,50 @@ mod tests {
 
     #[test]
     fn provider_header_names_the_sender_address() {
-        let r = parse("from debian.localdomain (unknown [78.31.16.119]) by mx03.mail.com (8.13.8/8.13.8) with ESMTP id p22GCDOl075820 for <fail2ban@mail.com>; Wed, 2 Mar 2011 11:12:13 -0500");
-        assert_eq!(r.from_ip, ip("78.31.16.119"));
-        assert_eq!(r.by_host.as_deref(), Some("mx03.mail.com"));
+        let r = Hop::new("from debian.localdomain (unknown [78.31.16.119]) by mx03.mail.com (8.13.8/8.13.8) with ESMTP id p22GCDOl075820 for <fail2ban@mail.com>; Wed, 2 Mar 2011 11:12:13 -0500");
+        assert_eq!(r.from_ip(), ip("78.31.16.119"));
+        assert_eq!(r.by_host().as_deref(), Some("mx03.mail.com"));
         assert!(date("from a by b; Wed, 2 Mar 2011 11:12:13 -0500").is_some());
     }
 
     #[test]
     fn local_submission_headers_name_the_server() {
-        let r = parse("by debian.localdomain (Postfix, from userid 0) id 6DBB884B09; Wed,  2 Mar 2011 16:12:06 +0000 (GMT)");
+        let r = Hop::new("by debian.localdomain (Postfix, from userid 0) id 6DBB884B09; Wed,  2 Mar 2011 16:12:06 +0000 (GMT)");
         assert_eq!(
-            (r.from_ip, r.by_host.as_deref()),
+            (r.from_ip(), r.by_host().as_deref()),
             (None, Some("debian.localdomain"))
         );
-        let r = parse("from root by ns2.zental.org with local (Exim 4.72) (envelope-from <fail2ban@mail.com>) id 1PurRO-0001rL-Hn for you@mail.com; Wed, 02 Mar 2011 20:10:30 +0100");
+        let r = Hop::new("from root by ns2.zental.org with local (Exim 4.72) (envelope-from <fail2ban@mail.com>) id 1PurRO-0001rL-Hn for you@mail.com; Wed, 02 Mar 2011 20:10:30 +0100");
         assert_eq!(
-            (r.from_ip, r.by_host.as_deref()),
+            (r.from_ip(), r.by_host().as_deref()),
             (None, Some("ns2.zental.org"))
         );
-        let r = parse("(qmail 14425 invoked by uid 0); 1 Mar 2011 08:53:54 -0000");
-        assert_eq!((r.from_ip, r.by_host), (None, None));
-        let r = parse("(from root@localhost) by web1.example.org (8.14.3/8.14.3/Submit) id p2; Wed, 2 Mar 2011 16:12:06 +0000");
-        assert_eq!(r.by_host.as_deref(), Some("web1.example.org"));
+        let r = Hop::new("(qmail 14425 invoked by uid 0); 1 Mar 2011 08:53:54 -0000");
+        assert_eq!((r.from_ip(), r.by_host()), (None, None));
+        let r = Hop::new("(from root@localhost) by web1.example.org (8.14.3/8.14.3/Submit) id p2; Wed, 2 Mar 2011 16:12:06 +0000");
+        assert_eq!(r.by_host().as_deref(), Some("web1.example.org"));
     }
 
     #[test]
     fn other_from_shapes() {
         assert_eq!(
-            parse("from [203.0.113.5] (port=1234 helo=web1) by mx.example.net").from_ip,
+            Hop::new("from [203.0.113.5] (port=1234 helo=web1) by mx.example.net").from_ip(),
             ip("203.0.113.5")
         );
         assert_eq!(
-            parse("from unknown (HELO web1) (203.0.113.6) by mx.example.net with SMTP").from_ip,
+            Hop::new("from unknown (HELO web1) (203.0.113.6) by mx.example.net with SMTP")
+                .from_ip(),
             ip("203.0.113.6")
         );
         assert_eq!(
-            parse("from web1 (web1 [IPv6:2001:db8::5]) by mx.example.net").from_ip,
+            Hop::new("from web1 (web1 [IPv6:2001:db8::5]) by mx.example.net").from_ip(),
             ip("2001:db8::5")
         );
         assert_eq!(
-            parse("from localhost (localhost [127.0.0.1]) by h.example.org").from_ip,
+            Hop::new("from localhost (localhost [127.0.0.1]) by h.example.org").from_ip(),
             ip("127.0.0.1")
         );
-        let fetched = parse("from pop.mail.com [74.208.5.20] by localhost with POP3 (fetchmail-6.3.21) for <c@localhost> (single-drop); Thu,  6 Jun 2013 06:21:17 +0200 (CEST)");
-        assert!(fetched.fetch);
+        let fetched = Hop::new("from pop.mail.com [74.208.5.20] by localhost with POP3 (fetchmail-6.3.21) for <c@localhost> (single-drop); Thu,  6 Jun 2013 06:21:17 +0200 (CEST)");
+        assert!(fetched.fetch());
     }
 }

@@ -2,11 +2,12 @@
 
 use std::net::IpAddr;
 
+use f2b_core::output::push_decimal;
 use f2b_core::time::format_rfc3339;
 use serde::Serialize;
 
 use crate::bounce::{find_ascii_ci, Layer};
-use crate::received::{self, Received};
+use crate::received::{self, Hop};
 use crate::report::{self, Kind, Report};
 use crate::service::service_of;
 use crate::time::Unix;
@@ -89,6 +90,85 @@ pub struct BanRecord {
     pub own_ts: bool,
 }
 
+impl BanRecord {
+    /// Appends the record as one compact JSON object (no line end): the
+    /// bytes `serde_json` writes for it (a test holds the two together),
+    /// without the serializer's machinery.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"ts\":");
+        push_json_opt(out, self.ts.as_deref());
+        if let Some(ip) = &self.ip {
+            out.extend_from_slice(b",\"ip\":");
+            push_json_str(out, ip);
+        }
+        out.extend_from_slice(b",\"jail\":");
+        push_json_opt(out, self.jail.as_deref());
+        out.extend_from_slice(b",\"service\":");
+        push_json_str(out, self.service);
+        out.extend_from_slice(b",\"failures\":");
+        match self.failures {
+            Some(n) => push_decimal(out, n.into()),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"reporter_host\":");
+        push_json_opt(out, self.reporter_host.as_deref());
+        out.extend_from_slice(b",\"reporter_ip\":");
+        push_json_opt(out, self.reporter_ip.as_deref());
+        out.extend_from_slice(b",\"msgid\":");
+        push_json_opt(out, self.msgid.as_deref());
+        out.extend_from_slice(b",\"src\":");
+        push_json_str(out, &self.src);
+        if let Some(event) = self.event {
+            out.extend_from_slice(b",\"event\":");
+            push_json_str(out, event);
+        }
+        if let Some(template) = self.template {
+            out.extend_from_slice(b",\"template\":");
+            push_json_str(out, template);
+        }
+        out.push(b'}');
+    }
+}
+
+/// A JSON string, or `null`.
+fn push_json_opt(out: &mut Vec<u8>, text: Option<&str>) {
+    match text {
+        Some(text) => push_json_str(out, text),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// A JSON string escaped as `serde_json` escapes it: `\"` and `\\`, the short
+/// escapes `\b \f \n \r \t`, other control characters as `\u00xx`
+/// (lower-case hex); everything else, DEL and non-ASCII included, as it is.
+fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    out.push(b'"');
+    if f2b_core::scan::plain(bytes) {
+        out.extend_from_slice(bytes);
+    } else {
+        for &b in bytes {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0..=0x1f => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                }
+                _ => out.push(b),
+            }
+        }
+    }
+    out.push(b'"');
+}
+
 /// What one message gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -137,22 +217,23 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         );
     }
 
-    let copy_received: Vec<Received> = copy
-        .headers
-        .received
-        .iter()
-        .map(|r| received::parse(r))
-        .collect();
     let (message_ts, own_ts) = report_time(&path, envelope);
     let hint = copy.headers.date.and_then(|d| d.offset());
-    let reporter_host = reporter_host(&report, copy, &copy_received, carrier);
-    let reporter_ip = reporter_ip(&path, &copy_received, reporter_host.as_deref());
+    // The copy's own first hop: where the report was submitted.
+    let own_mta = copy
+        .headers
+        .received
+        .last()
+        .and_then(|r| Hop::new(r).by_host());
+    let reporter_host = reporter_host(&report, copy, own_mta.as_deref(), carrier);
+    let reporter_ip = reporter_ip(&path, own_mta.as_deref(), reporter_host.as_deref());
     let own_msgid = copy.headers.message_id.is_some();
     let msgid = copy
         .headers
         .message_id
-        .clone()
-        .or_else(|| carrier.and_then(|c| c.headers.message_id.clone()));
+        .as_deref()
+        .or_else(|| carrier.and_then(|c| c.headers.message_id.as_deref()))
+        .map(str::to_string);
     let service = report.jail.as_deref().map_or("other", service_of);
     let template = if fields.template {
         report::template(copy, report.kind)
@@ -259,14 +340,14 @@ fn report_time(path: &[&Layer], envelope: Option<Unix>) -> (Option<Unix>, bool) 
 fn reporter_host(
     report: &Report,
     copy: &Layer,
-    copy_received: &[Received],
+    own_mta: Option<&str>,
     carrier: Option<&Layer>,
 ) -> Option<String> {
     let bounce = carrier.unwrap_or(copy);
     // In order of trust; each source is looked at only when those before it say nothing.
     let sources: [&dyn Fn() -> Option<String>; 7] = [
         &|| report.host.clone(),
-        &|| copy_received.last().and_then(|r| r.by_host.clone()),
+        &|| own_mta.map(str::to_string),
         &|| copy.headers.message_id.as_deref().and_then(id_domain),
         &|| bounce.dsn.as_ref().and_then(|d| d.reporting_mta.clone()),
         &|| banner_host(bounce),
@@ -281,7 +362,7 @@ fn reporter_host(
                 .headers
                 .received
                 .last()
-                .and_then(|r| received::parse(r).by_host)
+                .and_then(|r| Hop::new(r).by_host())
         },
     ];
     sources.iter().find_map(|source| source())
@@ -294,13 +375,13 @@ fn reporter_host(
 /// passed over. The first public address is the answer — unless a machine
 /// other than the server first saw it at a private (LAN) address: then its
 /// public address is unknown, and a later hop's address would be the relay's.
+/// Of each header only what decides this is read.
 fn reporter_ip(
     path: &[&Layer],
-    copy_received: &[Received],
+    own_mta: Option<&str>,
     reporter_host: Option<&str>,
 ) -> Option<IpAddr> {
     // The names the server goes by: the reporter host and its own MTA's name.
-    let own_mta = copy_received.last().and_then(|r| r.by_host.as_deref());
     let is_server = |by: Option<&str>| {
         by.is_some_and(|by| {
             [reporter_host, own_mta]
@@ -309,25 +390,20 @@ fn reporter_ip(
                 .any(|name| same_host(by, name))
         })
     };
-    let outer = path
+    let mut hops = path
         .iter()
         .rev()
-        .skip(1)
         .flat_map(|l| l.headers.received.iter().rev())
-        .map(|r| received::parse(r));
-    let mut hops = copy_received
-        .iter()
-        .rev()
-        .cloned()
-        .chain(outer)
-        .filter(|r| !r.fetch);
+        .map(|r| Hop::new(r));
     hops.find_map(|hop| {
-        let ip = hop.from_ip?;
-        match net::scope(ip) {
-            net::Scope::Public => Some(Some(ip)),
-            net::Scope::Private if !is_server(hop.by_host.as_deref()) => Some(None),
-            net::Scope::Private | net::Scope::Reserved => None,
-        }
+        let ip = hop.from_ip()?;
+        let answer = match net::scope(ip) {
+            net::Scope::Public => Some(ip),
+            net::Scope::Private if !is_server(hop.by_host().as_deref()) => None,
+            net::Scope::Private | net::Scope::Reserved => return None,
+        };
+        // A mailbox fetch is passed over like the server's own hops.
+        (!hop.fetch()).then_some(answer)
     })
     .flatten()
 }
@@ -460,4 +536,117 @@ fn is_delay_warning(bounce: &Layer) -> bool {
     }
     // The MTA's own words come first; the copy after them need not be read.
     bounce.texts.iter().any(|t| DELAY_TEXT.any(prefix(t, 4096)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn record(text: &str) -> BanRecord {
+        BanRecord {
+            ts: Some(text.into()),
+            ip: Some(text.into()),
+            jail: Some(text.into()),
+            service: "ssh",
+            failures: Some(u32::MAX),
+            reporter_host: Some(text.into()),
+            reporter_ip: Some(text.into()),
+            msgid: Some(text.into()),
+            src: text.into(),
+            event: Some("ban"),
+            template: Some("sendmail-whois"),
+            own_msgid: true,
+            own_ts: false,
+        }
+    }
+
+    fn same_as_serde_json(record: &BanRecord) {
+        let mut ours = Vec::new();
+        record.write_json(&mut ours);
+        let theirs = serde_json::to_vec(record).unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&ours),
+            String::from_utf8_lossy(&theirs)
+        );
+    }
+
+    /// Every ASCII character and the non-ASCII ones JSON writers treat
+    /// specially (or might), alone, between letters and in pairs.
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        let mut chars: Vec<char> = (0u8..=0x7f).map(char::from).collect();
+        chars.extend([
+            '\u{80}', '\u{9f}', 'é', '\u{2028}', '\u{2029}', '\u{fffd}', '\u{feff}',
+        ]);
+        chars.extend(['\u{10ffff}', '😀']);
+        for &a in &chars {
+            same_as_serde_json(&record(&a.to_string()));
+            same_as_serde_json(&record(&format!("x{a}y")));
+            for &b in &chars {
+                same_as_serde_json(&record(&format!("{a}{b}")));
+            }
+        }
+        // Long enough for the sixteen-byte blocks of the plain-text check.
+        same_as_serde_json(&record(&format!(
+            "{}\"{}\u{1}",
+            "a".repeat(17),
+            "b".repeat(40)
+        )));
+    }
+
+    #[test]
+    fn absent_fields_are_null_or_left_out_as_serde_json_does() {
+        let none = BanRecord {
+            ts: None,
+            ip: None,
+            jail: None,
+            service: "other",
+            failures: None,
+            reporter_host: None,
+            reporter_ip: None,
+            msgid: None,
+            src: "a.mbox:0".into(),
+            event: None,
+            template: None,
+            own_msgid: false,
+            own_ts: false,
+        };
+        same_as_serde_json(&none);
+        same_as_serde_json(&BanRecord {
+            failures: Some(0),
+            event: Some("start"),
+            ..none
+        });
+    }
+
+    proptest! {
+        #[test]
+        fn any_record_is_written_as_serde_json_writes_it(
+            texts in proptest::collection::vec(proptest::option::of(any::<String>()), 6),
+            src in any::<String>(),
+            failures in proptest::option::of(any::<u32>()),
+            event in proptest::option::of(Just("ban")),
+            template in proptest::option::of(Just("mail")),
+        ) {
+            let record = BanRecord {
+                ts: texts[0].clone(),
+                ip: texts[1].clone(),
+                jail: texts[2].clone(),
+                service: "web",
+                failures,
+                reporter_host: texts[3].clone(),
+                reporter_ip: texts[4].clone(),
+                msgid: texts[5].clone(),
+                src,
+                event,
+                template,
+                own_msgid: false,
+                own_ts: false,
+            };
+            let mut ours = Vec::new();
+            record.write_json(&mut ours);
+            prop_assert_eq!(ours, serde_json::to_vec(&record).unwrap());
+        }
+    }
 }

@@ -8,7 +8,7 @@
 
 use std::net::IpAddr;
 
-use crate::bounce::{find_ascii_ci, fold, Layer};
+use crate::bounce::{find_ascii_ci, fold, rfind_ascii_ci, Layer};
 use crate::time::{self, LocalTime};
 use crate::{net, phrases};
 
@@ -191,23 +191,24 @@ fn parse_body(text: &str) -> Option<BodyInfo> {
 /// "The IP X has just been banned by Fail2Ban after N attempts against NAME."
 fn parse_ban(text: &str, at: usize) -> BodyInfo {
     // The address is before the anchor, on its line or the one before.
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line_start = start_of_line(text, at);
     let mut ip = net::ip_tokens(&text[line_start..at]).last();
     if ip.is_none() && line_start > 0 {
-        let prev = text[..line_start - 1].rfind('\n').map_or(0, |i| i + 1);
+        let prev = start_of_line(text, line_start - 1);
         ip = net::ip_tokens(&text[prev..at]).last();
     }
     // The rest of the sentence runs over at most three lines.
-    let end = text[at..]
-        .match_indices('\n')
+    let end = memchr::memchr_iter(b'\n', &text.as_bytes()[at..])
         .nth(2)
-        .map_or(text.len(), |(i, _)| at + i);
+        .map_or(text.len(), |i| at + i);
     let sentence = fold(&text[at..end]);
     let failures = after_word(&sentence, "after ").and_then(|w| w.parse::<u32>().ok());
     let jail = find_ascii_ci(&sentence, " against ").map(|i| {
         let rest = &sentence[i + 9..];
         // The name ends the sentence: up to ". " or the end of the text we took.
-        let end = rest.find(". ").map_or(rest.len(), |e| e);
+        let end = memchr::memchr_iter(b'.', rest.as_bytes())
+            .find(|&e| rest.as_bytes().get(e + 1) == Some(&b' '))
+            .unwrap_or(rest.len());
         rest[..end].trim().trim_end_matches('.').trim().to_string()
     });
     BodyInfo {
@@ -222,6 +223,11 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
             .into_iter()
             .collect(),
     }
+}
+
+/// Where the line of byte `at` starts: after the last line end before `at`.
+fn start_of_line(text: &str, at: usize) -> usize {
+    memchr::memrchr(b'\n', &text.as_bytes()[..at]).map_or(0, |i| i + 1)
 }
 
 /// "These hosts have been banned by Fail2Ban." then `` `date`: IP (N failures) `` lines.
@@ -255,19 +261,6 @@ fn parse_summary(text: &str, at: usize) -> BodyInfo {
 fn after_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
     let i = find_ascii_ci(text, word)?;
     text[i + word.len()..].split_whitespace().next()
-}
-
-fn rfind_ascii_ci(haystack: &str, needle: &str) -> Option<usize> {
-    let mut last = None;
-    let mut from = 0;
-    while let Some(i) = find_ascii_ci(&haystack[from..], needle) {
-        last = Some(from + i);
-        from += i + 1;
-        while !haystack.is_char_boundary(from) {
-            from += 1;
-        }
-    }
-    last
 }
 
 phrases!(
@@ -321,7 +314,7 @@ mod tests {
     fn layer<'a>(subject: Option<&str>, body: Option<&'a str>) -> Layer<'a> {
         Layer {
             headers: Headers {
-                subject: subject.map(String::from),
+                subject: subject.map(|s| s.to_string().into()),
                 ..Headers::default()
             },
             texts: body.map(std::borrow::Cow::Borrowed).into_iter().collect(),

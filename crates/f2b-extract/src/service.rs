@@ -71,15 +71,18 @@ const TOKENS: &[(&str, &str)] = &[
 
 /// The service class of `jail`; `other` when nothing in the table matches.
 pub fn service_of(jail: &str) -> &'static str {
-    let lower = jail.to_ascii_lowercase();
-    for token in lower
+    // Tokens are ASCII letters and digits, compared in any case (no copy).
+    for token in jail
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty())
     {
+        let token = token.as_bytes();
         for (pattern, service) in TOKENS {
             let hit = match pattern.strip_suffix('*') {
-                Some(prefix) => token.starts_with(prefix),
-                None => token == *pattern,
+                Some(prefix) => token
+                    .get(..prefix.len())
+                    .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes())),
+                None => token.eq_ignore_ascii_case(pattern.as_bytes()),
             };
             if hit {
                 return service;
@@ -136,6 +139,28 @@ mod tests {
         for (jail, service) in cases {
             assert_eq!(service_of(jail), service, "{jail}");
             assert!(SERVICES.contains(&service));
+        }
+    }
+
+    proptest::proptest! {
+        /// The same as matching the lower-cased name (as it was done before).
+        #[test]
+        fn case_does_not_matter(jail in "(SSH|Apache|mySQL|Named|x|-|_|,|1|é|İ| ){0,5}") {
+            let lower = jail.to_ascii_lowercase();
+            let expected = lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .filter(|t| !t.is_empty())
+                .find_map(|token| {
+                    TOKENS.iter().find_map(|(pattern, service)| {
+                        let hit = match pattern.strip_suffix('*') {
+                            Some(prefix) => token.starts_with(prefix),
+                            None => token == *pattern,
+                        };
+                        hit.then_some(*service)
+                    })
+                })
+                .unwrap_or("other");
+            proptest::prop_assert_eq!(service_of(&jail), expected);
         }
     }
 }

@@ -87,18 +87,42 @@ impl LocalTime {
 
 /// Parses a date in any of the shapes above; `None` when it is not a date.
 pub fn parse(text: &str) -> Option<LocalTime> {
+    let f = read_usual(text.as_bytes()).or_else(|| read_words(text))?;
+    if !(1..=31).contains(&f.day) || !(1900..=2200).contains(&f.year) {
+        return None;
+    }
+    let (h, mi, s) = f.time;
+    let wall = days_from_civil(i64::from(f.year), f.month, f.day) * 86_400
+        + i64::from(h) * 3600
+        + i64::from(mi) * 60
+        + i64::from(s);
+    Some(LocalTime { wall, zone: f.zone })
+}
+
+/// What a date says, before the calendar arithmetic.
+#[derive(Debug, PartialEq)]
+struct Fields {
+    day: u32,
+    month: u32,
+    year: u32,
+    time: (u32, u32, u32),
+    zone: Zone,
+}
+
+/// The general reading: word by word, each word taken for what it looks like.
+fn read_words(text: &str) -> Option<Fields> {
     let mut day = None;
     let mut month = None;
     let mut year = None;
     let mut time = None;
     let mut zone = Zone::Unknown;
     let mut zone_seen = false;
-    // Tokens are cut at ASCII bytes, so each is a whole `str`.
-    let tokens = text
-        .as_bytes()
-        .split(|b| b.is_ascii_whitespace() || *b == b',')
-        .filter(|t| !t.is_empty());
-    for raw in tokens {
+    let tokens = Tokens {
+        bytes: text.as_bytes(),
+        at: 0,
+    };
+    for token in tokens {
+        let raw = token.bytes;
         // A comment such as "(GMT)" or "(CEST)" ends the date.
         if raw[0] == b'(' {
             if !zone_seen {
@@ -109,12 +133,12 @@ pub fn parse(text: &str) -> Option<LocalTime> {
             }
             break;
         }
-        if time.is_none() && raw.contains(&b':') {
+        if time.is_none() && token.any & COLON != 0 {
             time = Some(parse_clock(raw)?);
         } else if matches!(raw[0], b'+' | b'-') && raw.len() >= 3 && time.is_some() && !zone_seen {
             zone = Zone::Offset(parse_offset(raw)?);
             zone_seen = true;
-        } else if let Some(n) = parse_u32(raw) {
+        } else if let Some(n) = token.number() {
             if raw.len() >= 3 || n > 31 || (day.is_some() && month.is_some()) {
                 if year.is_none() {
                     year = Some(expand_year(n, raw.len()));
@@ -124,22 +148,183 @@ pub fn parse(text: &str) -> Option<LocalTime> {
             }
         } else if let Some(m) = month_number(raw) {
             month.get_or_insert(m);
-        } else if raw.iter().all(u8::is_ascii_alphabetic) && weekday(raw) {
+        } else if token.all & LETTER != 0 && weekday(raw) {
             continue;
         } else if time.is_some() && !zone_seen {
             zone = zone_abbreviation(raw).unwrap_or(Zone::Unknown);
             zone_seen = true;
         }
     }
-    let (day, month, year, (h, mi, s)) = (day?, month?, year?, time?);
-    if !(1..=31).contains(&day) || !(1900..=2200).contains(&year) {
+    Some(Fields {
+        day: day?,
+        month: month?,
+        year: year?,
+        time: time?,
+        zone,
+    })
+}
+
+/// The shape nearly every `Date:` and `Received:` date has,
+/// `[Www,] D Mmm YYYY HH:MM:SS +HHMM` (single spaces or runs of them), read
+/// at fixed places; `None` for any other text, which [`read_words`] reads.
+/// Where this answers, [`read_words`] gives the same: it reads these words
+/// the same way, and once all of them are set no later word changes any.
+fn read_usual(b: &[u8]) -> Option<Fields> {
+    let mut p = b.iter().position(|c| !c.is_ascii_whitespace())?;
+    if b.get(p + 3) == Some(&b',') && b[p..p + 3].iter().all(u8::is_ascii_alphabetic) {
+        if !weekday(&b[p..p + 3]) {
+            return None;
+        }
+        p = spaces(b, p + 4)?;
+    }
+    let day_len = if b.get(p + 1).is_some_and(u8::is_ascii_digit) {
+        2
+    } else {
+        1
+    };
+    let day = number(b, p, day_len).filter(|d| (1..=31).contains(d))?;
+    p = spaces(b, p + day_len)?;
+    let month = b
+        .get(p..p + 3)
+        .filter(|m| m.iter().all(u8::is_ascii_alphabetic));
+    let month = month_number(month?)?;
+    p = spaces(b, p + 3)?;
+    let year = number(b, p, 4)?;
+    p = spaces(b, p + 4)?;
+    if b.get(p + 2) != Some(&b':') || b.get(p + 5) != Some(&b':') {
         return None;
     }
-    let wall = days_from_civil(year as i64, month, day) * 86_400
-        + i64::from(h) * 3600
-        + i64::from(mi) * 60
-        + i64::from(s);
-    Some(LocalTime { wall, zone })
+    let (h, mi, s) = (number(b, p, 2)?, number(b, p + 3, 2)?, number(b, p + 6, 2)?);
+    if h >= 24 || mi >= 60 || s > 60 {
+        return None;
+    }
+    p = spaces(b, p + 8)?;
+    let sign = match b.get(p)? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let hhmm = number(b, p + 1, 4)?;
+    if b.get(p + 5)
+        .is_some_and(|&c| !c.is_ascii_whitespace() && c != b',')
+    {
+        return None;
+    }
+    let (oh, om) = (hhmm / 100, hhmm % 100);
+    if oh > 14 || om >= 60 {
+        return None;
+    }
+    Some(Fields {
+        day,
+        month,
+        year,
+        time: (h, mi, s.min(59)),
+        zone: Zone::Offset(sign * (oh * 60 + om) as i32),
+    })
+}
+
+/// The position after a run of at least one space at `p`.
+fn spaces(b: &[u8], mut p: usize) -> Option<usize> {
+    let start = p;
+    while b.get(p) == Some(&b' ') {
+        p += 1;
+    }
+    (p > start).then_some(p)
+}
+
+/// The `len` bytes at `p` as a decimal number, when they are all digits.
+fn number(b: &[u8], p: usize, len: usize) -> Option<u32> {
+    b.get(p..p + len)?.iter().try_fold(0, |n, &c| {
+        let digit = c.wrapping_sub(b'0');
+        (digit < 10).then(|| n * 10 + u32::from(digit))
+    })
+}
+
+/// Byte classes of [`CLASS`].
+const SEPARATOR: u8 = 1;
+const DIGIT: u8 = 2;
+const LETTER: u8 = 4;
+const COLON: u8 = 8;
+
+/// The class of each byte: ASCII white space and commas separate words.
+static CLASS: [u8; 256] = {
+    let mut class = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        class[b] = if c.is_ascii_whitespace() || c == b',' {
+            SEPARATOR
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c == b':' {
+            COLON
+        } else {
+            0
+        };
+        b += 1;
+    }
+    class
+};
+
+/// One word of a date, with the classes of its bytes.
+struct Token<'a> {
+    bytes: &'a [u8],
+    /// The classes of any of its bytes, or-ed.
+    any: u8,
+    /// The classes of all of its bytes, and-ed.
+    all: u8,
+}
+
+impl Token<'_> {
+    /// The word as a decimal `u32`, as `str::parse` reads it (an optional
+    /// `+`, then digits).
+    fn number(&self) -> Option<u32> {
+        if self.all & DIGIT != 0 {
+            parse_digits(self.bytes)
+        } else if self.bytes[0] == b'+' {
+            parse_u32(self.bytes)
+        } else {
+            None
+        }
+    }
+}
+
+/// The words of a date: runs of bytes between separators (never empty),
+/// classified as they are cut.
+struct Tokens<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let bytes = self.bytes;
+        let mut i = self.at;
+        while i < bytes.len() && CLASS[usize::from(bytes[i])] == SEPARATOR {
+            i += 1;
+        }
+        let start = i;
+        let (mut any, mut all) = (0, u8::MAX);
+        while let Some(&b) = bytes.get(i) {
+            let class = CLASS[usize::from(b)];
+            if class == SEPARATOR {
+                break;
+            }
+            any |= class;
+            all &= class;
+            i += 1;
+        }
+        self.at = i;
+        (i > start).then(|| Token {
+            bytes: &bytes[start..i],
+            any,
+            all,
+        })
+    }
 }
 
 /// `bytes` without the leading and trailing bytes that `strip` matches.
@@ -158,6 +343,11 @@ fn parse_u32(token: &[u8]) -> Option<u32> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
+    parse_digits(digits)
+}
+
+/// Digits (and nothing else) as a `u32`; `None` when it overflows.
+fn parse_digits(digits: &[u8]) -> Option<u32> {
     digits.iter().try_fold(0u32, |n, &d| {
         n.checked_mul(10)?.checked_add(u32::from(d - b'0'))
     })
@@ -301,6 +491,8 @@ fn zone_abbreviation(abbr: &[u8]) -> Option<Zone> {
 mod tests {
     use super::*;
     use f2b_core::time::format_rfc3339 as rfc3339;
+    use proptest::prelude::*;
+    use proptest::sample::select;
 
     fn utc(text: &str) -> Option<String> {
         parse(text).and_then(|t| t.to_utc(None)).map(rfc3339)
@@ -407,5 +599,49 @@ mod tests {
         assert_eq!(parse("12:00"), None);
         assert_eq!(parse("Mar 99 2011 10:00:00"), None);
         assert_eq!(parse("Wed, 2 Mar 2011 25:00:00 +0000"), None);
+    }
+
+    #[test]
+    fn the_usual_shape_is_read_directly() {
+        for text in [
+            "Wed, 2 Mar 2011 16:12:06 +0000",
+            "Wed,  2 Mar 2011 16:12:06 +0000 (GMT)",
+            " 1 Mar 2011 08:53:54 -0000",
+            "Mon, 04 Jul 2011 10:34:58 -0430",
+        ] {
+            let usual = read_usual(text.as_bytes());
+            assert!(usual.is_some(), "{text}");
+            assert_eq!(usual, read_words(text), "{text}");
+        }
+    }
+
+    /// One part of a date: mostly one of the `good` texts, else one of the `bad`.
+    fn part(good: &[&'static str], bad: &[&'static str]) -> BoxedStrategy<&'static str> {
+        prop_oneof![4 => select(good.to_vec()), 1 => select(bad.to_vec())].boxed()
+    }
+
+    // Dates near the usual shape, right and wrong in every part.
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        #[test]
+        fn where_the_usual_shape_is_read_directly_the_words_say_the_same(
+            parts in (
+                part(&["", " ", "\t"], &["  ", ",", "\u{a0}"]),
+                part(&["", "Wed, ", "wed,", "SUN,  "], &["Wedn, ", "Xyz, ", "Mar, ", "Wed,, ", "Wed "]),
+                part(&["2", "02", "31"], &["0", "32", "123", "2x", " 2", "+2"]),
+                part(&[" ", "  "], &["\t", ",", ""]),
+                part(&["Mar", "mar", "DEC"], &["MARCH", "Mrz", "Ma", "Mar."]),
+                part(&[" 2011 ", "  2011  ", " 1900 "], &[" 11 ", " 20111 ", " 1899 ", " 2201 ", " 2011,", " 2011"]),
+                part(&["16:12:06", "00:00:60", "23:59:59"], &["6:12:06", "16:12", "24:00:00", "16:60:00", "16:12:61", "16:12:06.5", "1a:12:06", "16:12:065"]),
+                part(&[" +0000", "  -0430", " +1400"], &[" +01:00", " +03", " +1500", " -0060", " GMT", " +00000", "", "+0000", " +0a00"]),
+                part(&["", " (GMT)", "\r\n", " 2012", " -0100"], &["(X)", " extra", ",", " 13:00:00", "x"]),
+            )
+        ) {
+            let (lead, weekday, day, sep, month, year, time, zone, trailer) = parts;
+            let text = format!("{lead}{weekday}{day}{sep}{month}{year}{time}{zone}{trailer}");
+            if let Some(usual) = read_usual(text.as_bytes()) {
+                prop_assert_eq!(Some(usual), read_words(&text), "{:?}", text);
+            }
+        }
     }
 }
