@@ -608,8 +608,9 @@ fn unstructured(value: Span<'_>, terminated: bool) -> HeaderValue<'_> {
 }
 
 /// Bytes of the mail, and the same as text when they are valid UTF-8: the
-/// mail is checked once, and its pieces (cut at ASCII bytes) need no check
-/// of their own.
+/// mail is checked once (by simdutf8, which gives std's answer several
+/// times faster), and its pieces (cut at ASCII bytes) need no check of
+/// their own.
 #[derive(Clone, Copy)]
 struct Span<'a> {
     bytes: &'a [u8],
@@ -620,7 +621,7 @@ impl<'a> Span<'a> {
     fn new(bytes: &'a [u8]) -> Self {
         Span {
             bytes,
-            text: std::str::from_utf8(bytes).ok(),
+            text: simdutf8::basic::from_utf8(bytes).ok(),
         }
     }
 
@@ -642,7 +643,7 @@ impl<'a> Span<'a> {
     fn to_str(self) -> Cow<'a, str> {
         match self.text {
             Some(text) => Cow::Borrowed(text),
-            None => match std::str::from_utf8(self.bytes) {
+            None => match simdutf8::basic::from_utf8(self.bytes) {
                 Ok(text) => Cow::Borrowed(text),
                 Err(_) => String::from_utf8_lossy(self.bytes),
             },

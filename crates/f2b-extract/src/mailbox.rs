@@ -26,6 +26,10 @@ const CHUNK: usize = 256 * 1024;
 /// The largest message buffer kept for the next message.
 const SPARE_LIMIT: usize = 1024 * 1024;
 
+/// The longest `From ` line (without its newline) that separates messages;
+/// a longer one is body text.
+const MAX_FROM_LINE: usize = 1023;
+
 /// One message as read from its container.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawMessage {
@@ -322,7 +326,7 @@ impl<R: Read> MboxSplitter<R> {
                 self.scan = at;
             }
             if self.eof {
-                if self.start >= self.filled {
+                if self.start >= self.filled && self.oversize.is_none() {
                     return self.failed.take().map_or(Ok(None), Err);
                 }
                 let end = self.filled;
@@ -382,7 +386,7 @@ impl<R: Read> MboxSplitter<R> {
         let offset = self.base + at as u64;
         let envelope = match self.next_envelope {
             Some((known, envelope)) if known == offset => envelope,
-            _ => std::str::from_utf8(&chunk[..line_len.min(1024)])
+            _ => std::str::from_utf8(&chunk[..line_len.min(MAX_FROM_LINE + 1)])
                 .ok()
                 .and_then(|l| l.strip_prefix("From "))
                 .and_then(time::parse)
@@ -402,17 +406,8 @@ impl<R: Read> MboxSplitter<R> {
     /// Reads more; keeps memory bounded by compacting and by dropping the body
     /// of a message that outgrew the limit.
     fn fill(&mut self) -> Result<()> {
-        if self.filled - self.start > self.max_message {
-            if self.oversize.is_none() {
-                let (src, envelope, _) = self.head(self.start);
-                self.oversize = Some((src, envelope));
-            }
-            // Keep only the last bytes, in which the next separator may begin.
-            let tail = self.filled - 8;
-            self.discard(tail);
-            self.base += tail as u64;
-            self.start = 0;
-            self.scan = 0;
+        if self.oversize.is_some() || self.filled - self.start > self.max_message {
+            self.drop_oversize();
         }
         if self.start > 0 && self.start >= self.filled / 2 {
             self.discard(self.start);
@@ -453,6 +448,39 @@ impl<R: Read> MboxSplitter<R> {
         Ok(())
     }
 
+    /// If the current message is over the limit, drops its bytes read so far
+    /// but the last unfinished line, which may yet be the next `From ` line,
+    /// with the line end before it (so at most [`MAX_FROM_LINE`] + 1 bytes
+    /// stay): the next message is found whole wherever the reads end. Only
+    /// the bytes before that line count towards the limit, so whether a
+    /// message is over it does not depend on the reads either.
+    fn drop_oversize(&mut self) {
+        let unread = &self.data()[self.start..];
+        // From `keep` on, the bytes may be the next message's; the current
+        // one runs at least to `known_end`.
+        let (keep, known_end) = match memchr::memrchr(b'\n', unread) {
+            Some(i) if unread.len() - i - 1 <= MAX_FROM_LINE => {
+                (self.start + i, self.start + i + 1)
+            }
+            // Only (part of) the message's first line, or an unfinished line
+            // too long to be a From line: all of it is the message's, and
+            // the next read goes on with that line (the first line in the
+            // buffer is never taken for a separator).
+            _ => (self.filled, self.filled),
+        };
+        if self.oversize.is_none() {
+            if known_end - self.start <= self.max_message {
+                return;
+            }
+            let (src, envelope, _) = self.head(self.start);
+            self.oversize = Some((src, envelope));
+        }
+        self.discard(keep);
+        self.base += keep as u64;
+        self.start = 0;
+        self.scan = 0;
+    }
+
     /// The bytes read and not yet discarded.
     fn data(&self) -> &[u8] {
         &self.buf[..self.filled]
@@ -468,7 +496,7 @@ impl<R: Read> MboxSplitter<R> {
 /// The date of a `From ` line (without its newline); `None` when the line
 /// is not one (its rest does not read as a date).
 fn from_line_date(line: &[u8]) -> Option<time::LocalTime> {
-    if !line.starts_with(b"From ") || line.len() >= 1024 {
+    if !line.starts_with(b"From ") || line.len() > MAX_FROM_LINE {
         return None;
     }
     std::str::from_utf8(&line[5..]).ok().and_then(time::parse)
@@ -625,6 +653,151 @@ mod tests {
             offset += line.len() as u64;
         }
         messages
+    }
+
+    /// A reader whose reads end at each of `cuts` (ascending stream
+    /// offsets) and otherwise fill what they are given.
+    struct Cuts {
+        data: Vec<u8>,
+        at: usize,
+        cuts: Vec<usize>,
+    }
+
+    impl Read for Cuts {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let end = self.cuts.iter().copied().find(|&c| c > self.at);
+            let end = end.unwrap_or(usize::MAX).min(self.data.len());
+            let n = (end - self.at).min(out.len());
+            out[..n].copy_from_slice(&self.data[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    /// Splits what `reader` gives with the limit `max` and checks it against
+    /// [`split_reference`] of `data`: every message there, at its offset,
+    /// with its exact bytes, or skipped as oversize exactly when it (From
+    /// line included) is over `max`.
+    fn assert_split_as_reference(data: &[u8], reader: impl Read, max: usize, case: &str) {
+        let expected = split_reference(data);
+        let mut s = MboxSplitter::new("t".into(), reader).with_max_message(max);
+        let mut got = Vec::new();
+        while let Some(m) = s.next_message().unwrap() {
+            got.push(m.clone());
+            s.recycle(m.bytes);
+        }
+        assert_eq!(got.len(), expected.len(), "{case}: messages read");
+        for (i, (m, (offset, bytes))) in got.iter().zip(&expected).enumerate() {
+            let end = expected.get(i + 1).map_or(data.len() as u64, |next| next.0);
+            let oversize = end - offset > max as u64;
+            assert_eq!(m.src, format!("t:{offset}"), "{case}: message {i}");
+            assert_eq!(m.oversize, oversize, "{case}: message {i} oversize");
+            let bytes: &[u8] = if oversize { &[] } else { bytes };
+            assert_eq!(m.bytes, bytes, "{case}: message {i} bytes");
+        }
+    }
+
+    /// `n` bytes of body lines (63 bytes each, the last one shorter).
+    fn filler(n: usize, eol: &str) -> Vec<u8> {
+        let mut lines = Vec::with_capacity(n);
+        while lines.len() < n {
+            let len = (n - lines.len()).min(63);
+            lines.extend(std::iter::repeat_n(b'z', len.saturating_sub(eol.len())));
+            lines.extend(&eol.as_bytes()[eol.len().saturating_sub(len)..]);
+        }
+        lines
+    }
+
+    /// A message over the limit was cut down to its last 8 bytes when the
+    /// read that took it over the limit ended inside the next From line:
+    /// that line's start was lost and the next message with it.
+    #[test]
+    fn oversize_message_does_not_swallow_the_next_however_the_reads_fall() {
+        const MAX: usize = 4096;
+        // The oversize message's last line: short, or too long to be a From line.
+        for (eol, last_line) in [("\n", 10), ("\r\n", 10), ("\n", 3000), ("\r\n", 1030)] {
+            let line = |s: &str| format!("{s}{eol}").into_bytes();
+            let mut data = line("From a Wed Mar  2 16:12:13 2011");
+            data.extend(line("Subject: before"));
+            data.extend(line(">From a"));
+            data.extend(line("From b Wed Mar  2 16:12:14 2011"));
+            data.extend(filler(MAX, eol));
+            data.extend(line(&"y".repeat(last_line)));
+            let next = data.len();
+            data.extend(line("From c Wed Mar  2 16:12:15 2011"));
+            data.extend(line("Subject: after"));
+            data.extend(line(">From c"));
+            data.extend(line(">>From c"));
+            data.extend(line("From d Wed Mar  2 16:12:16 2011"));
+            data.extend(line("Subject: last"));
+            assert_eq!(split_reference(&data).len(), 4);
+            for cut in next - 40..next + 60 {
+                let reader = Cuts {
+                    data: data.clone(),
+                    at: 0,
+                    cuts: vec![cut],
+                };
+                let case = format!("eol {eol:?}, last line {last_line}, read cut at {cut}");
+                assert_split_as_reference(&data, reader, MAX, &case);
+            }
+        }
+    }
+
+    /// Whether a message is over the limit does not depend on how much of
+    /// the next From line a read brought along.
+    #[test]
+    fn message_at_the_limit_is_kept_however_the_reads_fall() {
+        const MAX: usize = 4096;
+        for eol in ["\n", "\r\n"] {
+            for len in MAX - 2..=MAX + 2 {
+                let from = format!("From b Wed Mar  2 16:12:14 2011{eol}");
+                let mut data = from.clone().into_bytes();
+                data.extend(filler(len - from.len(), eol));
+                let next = data.len();
+                data.extend(format!("From c Wed Mar  2 16:12:15 2011{eol}>From c{eol}").bytes());
+                for cut in next - 4..next + 40 {
+                    let reader = Cuts {
+                        data: data.clone(),
+                        at: 0,
+                        cuts: vec![cut],
+                    };
+                    let case = format!("eol {eol:?}, length {len}, read cut at {cut}");
+                    assert_split_as_reference(&data, reader, MAX, &case);
+                }
+            }
+        }
+    }
+
+    /// Messages under and over a small limit, with LF and CRLF, quoting,
+    /// long lines (some From lines too long to separate) and no line end at
+    /// the end, read a few bytes at a time or all at once.
+    #[test]
+    fn messages_around_a_small_limit_split_as_the_reference_in_any_chunking() {
+        const MAX: usize = 300;
+        let from = "From x Wed Mar  2 16:12:13 2011";
+        let mut data = Vec::new();
+        for i in 0..120 {
+            let eol = if i % 3 == 0 { "\r\n" } else { "\n" };
+            data.extend(format!("{from}{eol}Subject: {i}{eol}").bytes());
+            data.extend(format!(">From {i}{eol}From nowhere{eol}").bytes());
+            data.extend(filler(i * 7 % 400, eol));
+            let long_line = match i % 4 {
+                0 => "q".repeat(1100 + i),
+                1 => format!("{from} {}", "p".repeat(1000)),
+                _ => continue,
+            };
+            data.extend(format!("{long_line}{eol}").bytes());
+        }
+        // Last, one over the limit that ends in a long unfinished line.
+        data.extend(format!("{from}\n{}", "q".repeat(2000)).bytes());
+        for step in [1, 2, 7, 31, 64, 1000, usize::MAX] {
+            let reader = Trickle {
+                data: data.clone(),
+                at: 0,
+                step,
+            };
+            assert_split_as_reference(&data, reader, MAX, &format!("step {step}"));
+        }
     }
 
     #[test]
