@@ -32,7 +32,7 @@ use f2b_core::progress::Progress;
 use f2b_core::{Error, Result};
 
 use crate::digest::Options;
-use crate::fields::Picker;
+use crate::fields::{Picker, Values};
 use crate::group::Format;
 use crate::partial::Partial;
 use crate::state::State;
@@ -150,7 +150,9 @@ pub fn run(args: Args) -> Result<()> {
     } else {
         let mut picker = Picker::new();
         let stats = for_each_record(&args.input, &mut progress, |record| {
-            state.add(&picker.values(record));
+            let mut values = Values::default();
+            picker.pick(record, &mut values);
+            state.add(&values);
             Ok(())
         })?;
         summary
