@@ -488,7 +488,10 @@ impl Opening {
     /// [`KeyOrder::bytes`] it was made from.
     #[inline(always)]
     fn is_at(&self, line: &[u8], i: usize, bytes: &[u8]) -> bool {
-        match line.get(i..).and_then(<[u8]>::first_chunk::<{ Self::WIDTH }>) {
+        match line
+            .get(i..)
+            .and_then(<[u8]>::first_chunk::<{ Self::WIDTH }>)
+        {
             Some(w) if self.len() <= Self::WIDTH => {
                 let (a, b) = w.split_at(16);
                 let a = u128::from_le_bytes(a.try_into().unwrap_or_default());
@@ -574,7 +577,10 @@ fn guessed_run<'a>(
             }
         };
         let key = between_delimiters(text, k0 + 1, key_end - 2);
-        fields.push((Cow::Borrowed(key), Raw::new(between_delimiters(text, v0, i))));
+        fields.push((
+            Cow::Borrowed(key),
+            Raw::new(between_delimiters(text, v0, i)),
+        ));
         if line.get(i) != Some(&b',') {
             c.i = i;
             return Some(true);
