@@ -194,7 +194,16 @@ impl<'a> Record<'a> {
     }
 
     /// The allocation of the fields, emptied, for [`Record::parse_in`].
-    pub(crate) fn into_spare<'b>(self) -> FieldVec<'b> {
+    pub(crate) fn into_spare<'b>(mut self) -> FieldVec<'b> {
+        if self.layout != 0 {
+            // Scanned fields (a layout is only given to them) have borrowed
+            // keys only: nothing to drop, one by one (that loop was 2 % of
+            // f2b-agg's instructions, callgrind).
+            // SAFETY: a length of 0 is within the capacity and leaves no
+            // element to be initialized; the elements are forgotten, which
+            // for borrowed keys and raw values frees nothing.
+            unsafe { self.fields.set_len(0) };
+        }
         recycle(self.fields)
     }
 
