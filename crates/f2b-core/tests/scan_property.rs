@@ -286,11 +286,14 @@ fn scanned(line: &[u8], order: Option<&mut scan::KeyOrder>) -> Option<Vec<(Strin
 
 /// Lines that mostly repeat one key order, and the ways a line can leave
 /// it: fewer keys, more keys, a renamed key, a key repeated (a duplicate
-/// the guessing must still catch), keys swapped; with values of every kind,
-/// whitespace in any of the places a compact line has none, and now and
-/// then a damaged byte.
+/// the guessing must still catch), keys swapped; keys short and long; with
+/// values of every kind, whitespace in any of the places a compact line has
+/// none, and now and then a damaged byte.
 fn line_sequence() -> impl Strategy<Value = Vec<Vec<u8>>> {
-    let base = prop::collection::vec("[a-z_]{1,10}", 1..10);
+    // Keys of every length around the scanner's 32-byte comparison of an
+    // opening `"key":`, and past it.
+    let key = || prop_oneof![4 => "[a-z_]{1,10}", 1 => "[a-z_]{26,40}"];
+    let base = prop::collection::vec(key(), 1..10);
     let value = prop::sample::select(vec![
         "0",
         "-12.5e3",
@@ -313,7 +316,7 @@ fn line_sequence() -> impl Strategy<Value = Vec<Vec<u8>>> {
         (
             0u8..7,
             any::<prop::sample::Index>(),
-            "[a-z_]{1,10}",
+            key(),
             prop::collection::vec(value, 1..12),
             (any::<prop::sample::Index>(), 0u8..4, ws),
             prop::option::weighted(0.1, (any::<prop::sample::Index>(), any::<u8>())),
