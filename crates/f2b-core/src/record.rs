@@ -274,22 +274,17 @@ impl<'a> Record<'a> {
     /// the value of the `i`-th key, or `None` when the record does not have
     /// it. `out` should have [`Keys::len`] slots; extra keys are not picked.
     pub fn pick(&self, keys: &Keys, out: &mut [Option<Raw<'a>>]) {
-        self.pick_as(keys, out, None, Some);
-    }
-
-    /// [`Record::pick`] with `absent` for a missing key and `of` for a value.
-    #[inline(always)]
-    fn pick_as<T: Copy>(&self, keys: &Keys, out: &mut [T], absent: T, of: impl Fn(Raw<'a>) -> T) {
-        out.fill(absent);
+        out.fill(None);
         let mut left = keys.len().min(out.len());
         for (key, value) in &self.fields {
             if left == 0 {
                 break;
             }
-            // Keys are distinct in a record, so every slot is found once.
             if let Some(slot) = keys.find(key).and_then(|i| out.get_mut(i)) {
-                left -= 1;
-                *slot = of(*value);
+                if slot.is_none() {
+                    left -= 1;
+                }
+                *slot = Some(*value);
             }
         }
     }
@@ -420,27 +415,8 @@ impl Picker {
     /// What [`Record::pick`] gives for this picker's keys.
     #[inline]
     pub fn pick<'a>(&mut self, record: &Record<'a>, out: &mut [Option<Raw<'a>>]) {
-        self.pick_as(record, out, None, Some);
-    }
-
-    /// [`Picker::pick`] as raw text: `out[i]` is the raw JSON text of the
-    /// `i`-th key, or `""` when the record does not have it (no value's
-    /// text is empty). Spares the caller a pass from options to text.
-    #[inline]
-    pub fn pick_text<'a>(&mut self, record: &Record<'a>, out: &mut [&'a str]) {
-        self.pick_as(record, out, "", |raw| raw.get());
-    }
-
-    #[inline(always)]
-    fn pick_as<'a, T: Copy>(
-        &mut self,
-        record: &Record<'a>,
-        out: &mut [T],
-        absent: T,
-        of: impl Fn(Raw<'a>) -> T,
-    ) {
         if record.layout == 0 {
-            return record.pick_as(&self.keys, out, absent, of);
+            return record.pick(&self.keys, out);
         }
         if record.layout != self.layout {
             self.plan.clear();
@@ -454,10 +430,10 @@ impl Picker {
             }
             self.layout = record.layout;
         }
-        out.fill(absent);
+        out.fill(None);
         for &(i, slot) in &self.plan {
             if let (Some(out), Some((_, value))) = (out.get_mut(slot), record.fields.get(i)) {
-                *out = of(*value);
+                *out = Some(*value);
             }
         }
     }
@@ -950,9 +926,6 @@ mod tests {
                 picker.pick(&record, &mut fast);
                 record.pick(&keys, &mut slow);
                 assert_eq!(fast, slow, "round {round}, line {n}");
-                let mut text = ["?"; 4];
-                picker.pick_text(&record, &mut text);
-                assert_eq!(text, slow.map(|v| v.map_or("", |r| r.get())));
             }
         }
         // Same keys, same layout; other keys, another one.
