@@ -174,6 +174,38 @@ pub fn push_ipv4(out: &mut String, ip: std::net::Ipv4Addr) {
     }
 }
 
+/// Appends `text` as a JSON string, escaped as `serde_json` escapes it: `\"`
+/// and `\\`, the short escapes `\b \f \n \r \t`, other control characters as
+/// `\u00xx` (lower-case hex); everything else, DEL and non-ASCII included, as
+/// it is. Plain text (the common case) is one copy.
+pub fn push_json_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    out.push(b'"');
+    if crate::scan::plain(bytes) {
+        out.extend_from_slice(bytes);
+    } else {
+        for &b in bytes {
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                0x08 => out.extend_from_slice(b"\\b"),
+                0x0c => out.extend_from_slice(b"\\f"),
+                b'\n' => out.extend_from_slice(b"\\n"),
+                b'\r' => out.extend_from_slice(b"\\r"),
+                b'\t' => out.extend_from_slice(b"\\t"),
+                0..=0x1f => {
+                    const HEX: &[u8; 16] = b"0123456789abcdef";
+                    out.extend_from_slice(b"\\u00");
+                    out.push(HEX[usize::from(b >> 4)]);
+                    out.push(HEX[usize::from(b & 0xf)]);
+                }
+                _ => out.push(b),
+            }
+        }
+    }
+    out.push(b'"');
+}
+
 /// Appends the decimal digits of `n` (the JSON and CSV text of an unsigned
 /// number) without the formatting machinery.
 pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
@@ -193,6 +225,35 @@ pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every ASCII character and the non-ASCII ones JSON writers treat
+    /// specially (or might), alone, between letters and in pairs.
+    #[test]
+    fn json_strings_are_escaped_as_serde_json_escapes_them() {
+        let same = |text: &str| {
+            let mut ours = Vec::new();
+            push_json_str(&mut ours, text);
+            assert_eq!(
+                String::from_utf8_lossy(&ours),
+                serde_json::to_string(text).unwrap(),
+                "{text:?}"
+            );
+        };
+        let mut chars: Vec<char> = (0u8..=0x7f).map(char::from).collect();
+        chars.extend([
+            '\u{80}', '\u{9f}', 'é', '\u{2028}', '\u{2029}', '\u{fffd}', '\u{feff}',
+        ]);
+        chars.extend(['\u{10ffff}', '😀']);
+        for &a in &chars {
+            same(&a.to_string());
+            same(&format!("x{a}y"));
+            for &b in &chars {
+                same(&format!("{a}{b}"));
+            }
+        }
+        // Long enough for the sixteen-byte blocks of the plain-text check.
+        same(&format!("{}\"{}\u{1}", "a".repeat(17), "b".repeat(40)));
+    }
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]
