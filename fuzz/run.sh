@@ -19,6 +19,10 @@ if ! cargo fuzz --help >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked --version 0.13.2
 fi
 export RUSTC_BOOTSTRAP=1
+# ASan keeps freed memory in a quarantine (256 MB by default) that counts
+# against -rss_limit_mb: with a grown corpus, replaying it alone went past
+# 512 MB. A small quarantine keeps the limit about the targets' own memory.
+export ASAN_OPTIONS=${ASAN_OPTIONS:-quarantine_size_mb=16}
 fuzz/seed.sh >/dev/null
 cargo fuzz build
 for t in "${targets[@]}"; do
