@@ -150,7 +150,7 @@ def section(run_dir):
                    f"(the machine is shared: other work competes for the {nproc} cores). "
                    f"At the end: `{env['uptime_end'].strip()}`.\n")
     out.append(f"- Runs: median of {env['runs']} for f2b and `cat`, {env['peer_runs']} for each peer; input in the "
-               f"page cache (read once before timing), output to /dev/null.\n")
+               f"page cache (read just before each run), output to /dev/null.\n")
     for n in notes:
         out.append(f"- {n}\n")
     out.append("\n")

@@ -164,12 +164,17 @@ else
     note "GNU time (/usr/bin/time) not found: no CPU time or peak RSS."
 fi
 
-# measure ID RUNS CMD: runs the shell command CMD (bash -c, pipefail) RUNS times;
-# appends id, run, wall ms, user s, sys s, max RSS KB, 1-min load to measurements.tsv.
+# measure ID RUNS CMD [FILE...]: runs the shell command CMD (bash -c, pipefail)
+# RUNS times, reading the FILEs into the page cache before each run (this VM
+# reclaims the page cache within seconds: one read before all the runs left a
+# 1.4 GB input partly uncached by the third); appends id, run, wall ms, user s,
+# sys s, max RSS KB, 1-min load to measurements.tsv.
 measure() {
     local id=$1 n=$2 cmd=$3 i t0 t1 rc load u s m
+    shift 3
     printf '%s\t%s\n' "$id" "$cmd" >>"$RUN/commands.tsv"
     for ((i = 1; i <= n; i++)); do
+        if (($# > 0)); then warm "$@"; fi
         read -r load _ </proc/loadavg
         rc=0
         t0=$(date +%s%N)
@@ -192,7 +197,7 @@ measure() {
     done
     return 0
 }
-warm() { cat "$@" >/dev/null; }   # the input into the page cache before timing
+warm() { cat "$@" >/dev/null; }   # inputs into the page cache (see measure)
 
 # row ID STAGE INPUT COUNT UNIT BYTES TARGET PEER_ID PEER_LABEL: a line of the table
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$RUN/rows.tsv"; }
@@ -235,53 +240,49 @@ bytes() { wc -c <"$1" | tr -d ' '; }
 NREC=$(lines "$RECORDS")
 
 # --- 6. each stage alone ----------------------------------------------------------
-warm "${MBOXES[@]}"
-measure cat-corpus "$RUNS" "exec cat $CORPUS_GLOB > /dev/null"
+measure cat-corpus "$RUNS" "exec cat $CORPUS_GLOB > /dev/null" "${MBOXES[@]}"
 row cat-corpus "floor: cat" "corpus (mbox)" "$SIZE" msg "$CORPUS_BYTES" "" "" ""
 
 if have taskset; then
-    measure extract-1 "$RUNS" "exec taskset -c 0 $(q "$X") -q -j 1 $CORPUS_GLOB -o /dev/null"
+    measure extract-1 "$RUNS" "exec taskset -c 0 $(q "$X") -q -j 1 $CORPUS_GLOB -o /dev/null" "${MBOXES[@]}"
     row extract-1 "extract, 1 core (taskset -c 0, -j 1)" "corpus (mbox)" "$SIZE" msg "$CORPUS_BYTES" "" "" ""
 else
-    measure extract-1 "$RUNS" "exec $(q "$X") -q -j 1 $CORPUS_GLOB -o /dev/null"
+    measure extract-1 "$RUNS" "exec $(q "$X") -q -j 1 $CORPUS_GLOB -o /dev/null" "${MBOXES[@]}"
     row extract-1 "extract, -j 1 (no taskset)" "corpus (mbox)" "$SIZE" msg "$CORPUS_BYTES" "" "" ""
 fi
-measure extract "$RUNS" "exec $(q "$X") -q -j $NPROC $CORPUS_GLOB -o /dev/null"
+measure extract "$RUNS" "exec $(q "$X") -q -j $NPROC $CORPUS_GLOB -o /dev/null" "${MBOXES[@]}"
 row extract "extract, $NPROC cores (-j $NPROC)" "corpus (mbox)" "$SIZE" msg "$CORPUS_BYTES" 150000 py-extract "Python mailbox+email"
 
-warm "$RECORDS" "$ENRICHED"
-measure cat-records "$RUNS" "exec cat $(q "$RECORDS") > /dev/null"
+measure cat-records "$RUNS" "exec cat $(q "$RECORDS") > /dev/null" "$RECORDS"
 row cat-records "floor: cat" "records" "$NREC" rec "$(bytes "$RECORDS")" "" "" ""
 if avail f2b-geo; then
-    measure geo "$RUNS" "exec $(q "$BIN/f2b-geo") -q $GEO_ARGS $(q "$RECORDS") -o /dev/null"
+    measure geo "$RUNS" "exec $(q "$BIN/f2b-geo") -q $GEO_ARGS $(q "$RECORDS") -o /dev/null" "$RECORDS"
     row geo geo "records" "$NREC" rec "$(bytes "$RECORDS")" 1000000 py-geo "Python maxminddb"
 else
     na geo "$(not_avail f2b-geo)"
 fi
 if avail f2b-asn; then
-    warm "$asn_in"
-    measure asn "$RUNS" "exec $(q "$BIN/f2b-asn") -q $ASN_ARGS $(q "$asn_in") -o /dev/null"
+    measure asn "$RUNS" "exec $(q "$BIN/f2b-asn") -q $ASN_ARGS $(q "$asn_in") -o /dev/null" "$asn_in"
     row asn asn "$( [[ $asn_in == "$GEO_OUT" ]] && echo "geo output" || echo records)" "$(lines "$asn_in")" rec "$(bytes "$asn_in")" 1000000 py-asn "pyasn"
 else
     na asn "$(not_avail f2b-asn)"
 fi
-measure cat-enriched "$RUNS" "exec cat $(q "$ENRICHED") > /dev/null"
+measure cat-enriched "$RUNS" "exec cat $(q "$ENRICHED") > /dev/null" "$ENRICHED"
 row cat-enriched "floor: cat" "enriched" "$(lines "$ENRICHED")" rec "$(bytes "$ENRICHED")" "" "" ""
 if avail f2b-anon; then
-    measure anon "$RUNS" "exec $(q "$BIN/f2b-anon") -q $(q "$ENRICHED") -o /dev/null"
+    measure anon "$RUNS" "exec $(q "$BIN/f2b-anon") -q $(q "$ENRICHED") -o /dev/null" "$ENRICHED"
     row anon anon "enriched" "$(lines "$ENRICHED")" rec "$(bytes "$ENRICHED")" 1000000 "" ""
 else
     na anon "$(not_avail f2b-anon)"
 fi
 if avail f2b-agg; then
-    measure agg "$RUNS" "exec $(q "$BIN/f2b-agg") -q $(q "$ENRICHED") -o /dev/null"
+    measure agg "$RUNS" "exec $(q "$BIN/f2b-agg") -q $(q "$ENRICHED") -o /dev/null" "$ENRICHED"
     row agg "agg (digest)" "enriched" "$(lines "$ENRICHED")" rec "$(bytes "$ENRICHED")" 1500000 "" ""
     if avail f2b-anon; then
-        warm "$ANON"
-        measure agg-anon "$RUNS" "exec $(q "$BIN/f2b-agg") -q $(q "$ANON") -o /dev/null"
+        measure agg-anon "$RUNS" "exec $(q "$BIN/f2b-agg") -q $(q "$ANON") -o /dev/null" "$ANON"
         row agg-anon "agg (digest)" "anonymized" "$(lines "$ANON")" rec "$(bytes "$ANON")" 1500000 "" ""
     fi
-    measure agg-by "$RUNS" "exec $(q "$BIN/f2b-agg") -q --by country $(q "$ENRICHED") -o /dev/null"
+    measure agg-by "$RUNS" "exec $(q "$BIN/f2b-agg") -q --by country $(q "$ENRICHED") -o /dev/null" "$ENRICHED"
     row agg-by "agg --by country" "enriched" "$(lines "$ENRICHED")" rec "$(bytes "$ENRICHED")" "" jq "jq | sort | uniq -c"
 else
     na agg "$(not_avail f2b-agg)"
@@ -320,16 +321,14 @@ for st in geo asn anon agg; do
     fi
 done
 [[ ${AVAIL[f2b-agg]} == 1 ]] || PIPE+=" > /dev/null"
-warm "${MBOXES[@]}"
-measure pipeline "$RUNS" "$PIPE"
+measure pipeline "$RUNS" "$PIPE" "${MBOXES[@]}"
 missing=
 for st in geo asn anon agg; do avail "f2b-$st" || missing+=" f2b-$st"; done
 row pipeline "whole pipeline${missing:+ (without$missing)}" "corpus (mbox)" "$SIZE" msg "$CORPUS_BYTES" 33334 "" ""
 
 # --- 8. peers ---------------------------------------------------------------------
 if peer_wanted extract; then
-    warm "${MBOXES[@]}"
-    measure py-extract "$PEER_RUNS" "exec python3 bench/peers/py_extract.py $CORPUS_GLOB > $(q "$RUN/py-extract.ndjson")"
+    measure py-extract "$PEER_RUNS" "exec python3 bench/peers/py_extract.py $CORPUS_GLOB > $(q "$RUN/py-extract.ndjson")" "${MBOXES[@]}"
     [[ -s $RUN/py-extract.ndjson ]] && note "Python extractor: $(lines "$RUN/py-extract.ndjson") records from the corpus (f2b-extract: $NREC)."
     rm -f "$RUN/py-extract.ndjson"
 else
@@ -337,8 +336,7 @@ else
 fi
 if peer_wanted geo && avail f2b-geo; then
     if py_has maxminddb; then
-        warm "$RECORDS"
-        measure py-geo "$PEER_RUNS" "exec $(q "$PY") bench/peers/py_geo.py $PY_GEO_ARGS < $(q "$RECORDS") > /dev/null"
+        measure py-geo "$PEER_RUNS" "exec $(q "$PY") bench/peers/py_geo.py $PY_GEO_ARGS < $(q "$RECORDS") > /dev/null" "$RECORDS"
     else
         na py-geo "Python maxminddb peer: skipped, the maxminddb module could not be imported or installed"
     fi
@@ -347,8 +345,7 @@ else
 fi
 if peer_wanted asn && avail f2b-asn; then
     if py_has pyasn; then
-        warm "$asn_in"
-        measure py-asn "$PEER_RUNS" "exec $(q "$PY") bench/peers/py_asn.py $PY_ASN_ARGS < $(q "$asn_in") > /dev/null"
+        measure py-asn "$PEER_RUNS" "exec $(q "$PY") bench/peers/py_asn.py $PY_ASN_ARGS < $(q "$asn_in") > /dev/null" "$asn_in"
     else
         na py-asn "pyasn peer: skipped, the pyasn module could not be imported or installed"
     fi
@@ -357,8 +354,7 @@ else
 fi
 if peer_wanted jq; then
     if have jq; then
-        warm "$ENRICHED"
-        measure jq "$PEER_RUNS" "jq -r .country $(q "$ENRICHED") | sort | uniq -c | sort -rn > /dev/null"
+        measure jq "$PEER_RUNS" "jq -r .country $(q "$ENRICHED") | sort | uniq -c | sort -rn > /dev/null" "$ENRICHED"
     else
         na jq "jq peer: skipped, jq is not installed (apt-get install jq)"
     fi
