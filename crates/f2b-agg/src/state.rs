@@ -139,11 +139,19 @@ const REPORTER: Group<4, 2> = Group {
     others: [Field::Service, Field::ReporterCountry],
 };
 
+/// Geos an attacker's chain holds (see `State::attacker_geos`).
+const CHAIN: usize = 8;
+
 /// Kinds (service, jail) whose report counts a [`GeoEntry`] keeps itself;
 /// an attacker seen with more kinds counts the others in [`KindChunk`]s.
 const INLINE_KINDS: usize = 6;
 /// Kinds a [`KindChunk`] counts.
 const CHUNK_KINDS: usize = 7;
+/// [`KindChunk`]s a geo chains at most: the kinds beyond (jails come from
+/// the mail, so a hostile input can give one address any number) are
+/// counted in the (geo, kind) map, where a longer chain searched report by
+/// report made the run quadratic in them.
+const MAX_CHUNKS: usize = 4;
 
 /// Report counts for up to `N` kinds, in order of first report.
 #[derive(Clone, Copy)]
@@ -157,7 +165,8 @@ struct KindCounts<const N: usize> {
 #[derive(PartialEq, Eq)]
 enum Counted {
     Yes,
-    /// The kind's count is `u32::MAX`: the report is for the caller to count.
+    /// The kind's count is `u32::MAX`, or there is no room for a new kind
+    /// in the chunks a geo may have: the report is for the caller to count.
     Full,
     /// No room for a new kind.
     NoRoom,
@@ -260,7 +269,7 @@ impl GeoEntry {
 }
 
 /// Counts a report of `kind` in the chain of chunks from `*first` on,
-/// adding a chunk to it when they have no room.
+/// adding a chunk to it when they have no room, up to [`MAX_CHUNKS`].
 #[cold]
 fn count_in_chunks(first: &mut u32, kind: u32, chunks: &mut Vec<KindChunk>) -> Counted {
     let new = |chunks: &mut Vec<KindChunk>| {
@@ -274,13 +283,14 @@ fn count_in_chunks(first: &mut u32, kind: u32, chunks: &mut Vec<KindChunk>) -> C
         *first = new(chunks);
     }
     let mut i = *first as usize;
-    loop {
+    for n in 1.. {
         let c = &mut chunks[i];
         let counted = c.counts.count(kind);
         if counted != Counted::NoRoom {
             return counted;
         }
         i = match c.next {
+            NONE if n >= MAX_CHUNKS => return Counted::Full,
             NONE => {
                 let next = new(chunks);
                 chunks[i].next = next;
@@ -289,6 +299,7 @@ fn count_in_chunks(first: &mut u32, kind: u32, chunks: &mut Vec<KindChunk>) -> C
             next => next as usize,
         };
     }
+    Counted::Full
 }
 
 /// The hot-path counts of a reporter profile with a kind of report (by the
@@ -429,6 +440,11 @@ pub struct State {
     /// a cache miss per new attacker.
     attacker_geos: Vec<u32>,
     geo_links: Vec<(u32, u32)>,
+    /// The geos of attackers in more than [`CHAIN`] places beyond the
+    /// first [`CHAIN`], by (attacker, place): a hostile input can give one
+    /// address any number of places, and a chain walked for each would
+    /// make the run quadratic in them.
+    far_geos: FastMap<u64, u32>,
     /// The geos without an attacker, by place id.
     placed_geos: Vec<u32>,
     geo_cache: RawCache,
@@ -732,15 +748,30 @@ impl State {
             heads.resize(head + 1, NONE);
         }
         let mut geo = heads[head];
+        let mut chained = 0;
         while let Some(&(at, before)) = self.geo_links.get(geo as usize) {
             if at == place {
                 return geo;
             }
+            chained += 1;
             geo = before;
         }
+        // A chain is full at CHAIN geos (only an attacker's can be: a
+        // place's holds one); the geos beyond are in `far_geos`.
+        let far = chained >= CHAIN;
+        if far {
+            if let Some(&geo) = self.far_geos.get(&pack(attacker, place)) {
+                return geo;
+            }
+        }
         let id = self.geos.len() as u32;
-        self.geo_links.push((place, heads[head]));
-        heads[head] = id;
+        if far {
+            self.far_geos.insert(pack(attacker, place), id);
+            self.geo_links.push((place, NONE));
+        } else {
+            self.geo_links.push((place, heads[head]));
+            heads[head] = id;
+        }
         let p = self.places[place as usize];
         let g = Geo {
             attacker,
@@ -1067,6 +1098,45 @@ mod tests {
             let jail = s.labels.resolve(p.jail);
             assert_eq!(format!("j{}", n - 1), jail);
         }
+    }
+
+    #[test]
+    fn an_attacker_in_many_places_with_many_kinds_counts_each_once() {
+        // One address in more places than its chain holds, and in one of
+        // them with more kinds than its chunks hold; combination i seen
+        // i % 3 + 1 times, then all once more.
+        let kinds = 2 * (INLINE_KINDS + MAX_CHUNKS * CHUNK_KINDS);
+        let places = 4 * CHAIN;
+        let pairs: Vec<(String, String)> = (0..kinds)
+            .map(|k| ("c0".to_string(), format!("j{k}")))
+            .chain((1..=places).map(|c| (format!("c{c}"), "j0".to_string())))
+            .collect();
+        let line = |(city, jail): &(String, String)| {
+            format!(r#"{{"ip":"192.0.2.1","city":"{city}","jail":"{jail}","reporter_host":"r"}}"#)
+        };
+        let mut lines = Vec::new();
+        for (i, pair) in pairs.iter().enumerate() {
+            lines.extend(std::iter::repeat_n(line(pair), i % 3 + 1));
+        }
+        lines.extend(pairs.iter().map(line));
+        let s = state(&lines.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(s.far_geos.len() >= places - CHAIN, "{}", s.far_geos.len());
+        // The kinds past the chunks went to the map (emptied by settle).
+        assert_eq!(s.kind_chunks.len(), MAX_CHUNKS);
+        let expected: std::collections::BTreeMap<_, _> = pairs
+            .iter()
+            .enumerate()
+            .map(|(i, pair)| (pair.clone(), i as u64 % 3 + 2))
+            .collect();
+        let label = |id| s.labels.resolve(id).to_string();
+        let got: std::collections::BTreeMap<_, _> = s
+            .profiles
+            .iter()
+            .zip(&s.profile_reports)
+            .map(|(p, &r)| ((label(p.city), label(p.jail)), r))
+            .collect();
+        assert_eq!(got, expected);
+        assert_eq!(s.attackers.len(), 1);
     }
 
     #[test]
