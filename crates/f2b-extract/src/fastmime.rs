@@ -177,6 +177,11 @@ enum Search {
 /// bytes that RFC 2046 allows a boundary, with room to spare.
 const SHORT_DELIMITER: usize = 80;
 
+/// Candidates of [`Search::Pair`] that are not the delimiter, in one search,
+/// before the search goes on with `memmem` (rare bytes make them rare in
+/// real mail).
+const MAX_FALSE_CANDIDATES: usize = 256;
+
 impl<'b> Delimiter<'b> {
     fn new(boundary: &'b [u8]) -> Self {
         let needle = [&b"--"[..], boundary].concat();
@@ -198,13 +203,16 @@ impl<'b> Delimiter<'b> {
             Search::Long(finder) => return finder.find(haystack),
         };
         let mut from = 0;
-        loop {
+        for _ in 0..MAX_FALSE_CANDIDATES {
             let at = from + pair.find_prefilter(&haystack[from..])?;
             if haystack[at..].starts_with(&self.needle) {
                 return Some(at);
             }
             from = at + 1;
         }
+        // Mail made to match the pair everywhere (a run of dashes against a
+        // boundary of dashes): the rest in linear time.
+        memmem::find(&haystack[from..], &self.needle).map(|at| from + at)
     }
 
     /// Its length in bytes.
@@ -778,6 +786,40 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delimiter_is_found_first_wherever_candidates_abound() {
+        let naive = |haystack: &[u8], needle: &[u8]| {
+            haystack.windows(needle.len()).position(|w| w == needle)
+        };
+        // Fillers that make the pair search's candidates abound: runs of
+        // dashes, and near-misses of a boundary of dashes around an `x`.
+        let cases = [
+            ("----------", "-"),
+            ("-----=_x", "-"),
+            ("-----x-----", "---x"),
+            ("-----x-----", "-------x----"),
+            ("abc", "-"),
+            ("=_Part_1", "-"),
+        ];
+        for (boundary, filler) in cases {
+            let d = Delimiter::new(boundary.as_bytes());
+            for n in [0, 10, 300, 5_000] {
+                for tail in ["", "\n", "--", "\n----------=_x--\n", "\n--=_Part_1\n"] {
+                    let mut haystack = filler.repeat(n).into_bytes();
+                    haystack.extend_from_slice(tail.as_bytes());
+                    haystack.extend_from_slice(b"\n--");
+                    haystack.extend_from_slice(boundary.as_bytes());
+                    haystack.extend_from_slice(b"--\n");
+                    assert_eq!(
+                        d.find(&haystack),
+                        naive(&haystack, &d.needle),
+                        "{boundary} after {n} dashes and {tail:?}"
+                    );
+                }
+            }
+        }
+    }
 
     #[test]
     fn ascii_charsets_leave_ascii_as_it_is() {
