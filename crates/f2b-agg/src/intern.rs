@@ -1,19 +1,24 @@
 //! Fast hashing and string interning: every distinct key is stored once and
 //! handled as a `u32` id on the hot path.
 
+use std::collections::hash_map::RandomState;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
 
 /// Id of "no value" (an unknown field) wherever ids are used.
 pub const NONE: u32 = u32::MAX;
 
 const K: u64 = 0x9e37_79b9_7f4a_7c15;
 
-/// A small, fast, deterministic hasher (folded multiply over 8-byte words).
+/// A small, fast hasher (folded multiply over 8-byte words), seeded once per
+/// process.
 ///
 /// The keys hashed here are short strings and packed integers from one run;
 /// nothing depends on hash order (every output is sorted), so there is no need
-/// for the DoS-resistant but slower default hasher.
+/// for the slower default hasher. The seed is random (see [`FoldBuild`]), so
+/// that keys chosen to collide (the fields of records come from mail) cannot
+/// be prepared in advance to make the tables' probes long.
 #[derive(Default, Clone, Copy)]
 pub struct FoldHasher(u64);
 
@@ -79,7 +84,8 @@ impl Hasher for FoldHasher {
     }
 }
 
-/// Builds [`FoldHasher`]s.
+/// Builds [`FoldHasher`]s, all with the process's seed: random, from the
+/// standard library's `RandomState`, drawn at the first use.
 #[derive(Default, Clone, Copy)]
 pub struct FoldBuild;
 
@@ -87,7 +93,9 @@ impl BuildHasher for FoldBuild {
     type Hasher = FoldHasher;
     #[inline]
     fn build_hasher(&self) -> FoldHasher {
-        FoldHasher(0x243f_6a88_85a3_08d3)
+        static SEED: OnceLock<u64> = OnceLock::new();
+        let seed = *SEED.get_or_init(|| RandomState::new().hash_one(0x243f_6a88_85a3_08d3u64));
+        FoldHasher(seed)
     }
 }
 
