@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Converts Route Views prefix2as files to pyasn's IPASN format.
 
-    pfx2as-to-ipasn.py rv2.pfx2as[.gz] [rv6.pfx2as[.gz] ...] > ipasn.dat
+    routes-to-ipasn.py rv2.pfx2as[.gz] [rv6.pfx2as[.gz] ...] > ipasn.dat
 
 pyasn keeps one origin per prefix: like pyasn's own converter, the first AS
 of a multi-origin (A_B) or AS-set (A,B) route is kept.
@@ -19,7 +19,7 @@ def open_text(path):
 
 def main():
     out = sys.stdout
-    out.write("; IP-ASN32-DAT file\n; converted from prefix2as by pfx2as-to-ipasn.py\n")
+    out.write("; IP-ASN32-DAT file\n; converted from prefix2as by routes-to-ipasn.py\n")
     for path in sys.argv[1:]:
         with open_text(path) as f:
             for line in f:
