@@ -283,14 +283,14 @@ fn count_in_chunks(first: &mut u32, kind: u32, chunks: &mut Vec<KindChunk>) -> C
         *first = new(chunks);
     }
     let mut i = *first as usize;
-    for n in 1.. {
+    for chained in 1..=MAX_CHUNKS {
         let c = &mut chunks[i];
         let counted = c.counts.count(kind);
         if counted != Counted::NoRoom {
             return counted;
         }
         i = match c.next {
-            NONE if n >= MAX_CHUNKS => return Counted::Full,
+            NONE if chained == MAX_CHUNKS => break,
             NONE => {
                 let next = new(chunks);
                 chunks[i].next = next;
@@ -299,6 +299,7 @@ fn count_in_chunks(first: &mut u32, kind: u32, chunks: &mut Vec<KindChunk>) -> C
             next => next as usize,
         };
     }
+    // Every chunk a geo may have is taken by other kinds.
     Counted::Full
 }
 

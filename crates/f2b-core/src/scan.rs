@@ -396,9 +396,7 @@ pub struct KeyOrder {
     /// Each key as a compact line opens its field, `"key":`, concatenated;
     /// every key is plain (no escape, quote or control character).
     bytes: Vec<u8>,
-    /// Where each opening is in `bytes`.
-    spans: Vec<Range<usize>>,
-    /// Each opening, ready to compare with a line.
+    /// Each opening, where it is in `bytes` and ready to compare with a line.
     openings: Vec<Opening>,
     /// The id of this key list: unique in the process, new whenever the
     /// list changes (0 before the first line).
@@ -409,7 +407,7 @@ impl KeyOrder {
     /// The opening of the `n`-th field, `"key":`.
     #[inline(always)]
     fn opening(&self, n: usize) -> Option<&[u8]> {
-        self.bytes.get(self.spans.get(n)?.clone())
+        self.bytes.get(self.openings.get(n)?.span.clone())
     }
 
     /// The `n`-th key.
@@ -429,18 +427,19 @@ impl KeyOrder {
         static LAYOUTS: AtomicU64 = AtomicU64::new(1);
         self.layout = LAYOUTS.fetch_add(1, Ordering::Relaxed);
         self.bytes.clear();
-        self.spans.clear();
-        for (key, _) in fields {
-            let start = self.bytes.len();
-            self.bytes.push(b'"');
-            self.bytes.extend_from_slice(key.as_bytes());
-            self.bytes.extend_from_slice(b"\":");
-            self.spans.push(start..self.bytes.len());
-        }
-        self.openings = self
-            .spans
+        let spans: Vec<Range<usize>> = fields
             .iter()
-            .map(|span| Opening::new(&self.bytes, span.clone()))
+            .map(|(key, _)| {
+                let start = self.bytes.len();
+                self.bytes.push(b'"');
+                self.bytes.extend_from_slice(key.as_bytes());
+                self.bytes.extend_from_slice(b"\":");
+                start..self.bytes.len()
+            })
+            .collect();
+        self.openings = spans
+            .into_iter()
+            .map(|span| Opening::new(&self.bytes, span))
             .collect();
     }
 }
@@ -608,7 +607,7 @@ fn scan<'a>(
     let first = fields.len();
     // While every key so far is the guessed one, the keys are distinct
     // (they were in the line that set the order) and need no check.
-    let mut guessing = order.as_ref().is_some_and(|o| !o.spans.is_empty());
+    let mut guessing = order.as_ref().is_some_and(|o| !o.openings.is_empty());
     c.skip_ws();
     c.eat(b'{')?;
     c.skip_ws();
@@ -684,7 +683,7 @@ fn scan<'a>(
         return None;
     }
     if let Some(order) = order {
-        if !guessing || fields.len() - first != order.spans.len() {
+        if !guessing || fields.len() - first != order.openings.len() {
             order.set(&fields[first..]);
         }
     }
