@@ -62,6 +62,14 @@ pub struct Lookup<'a, const K: usize, const O: usize> {
     hash: u64,
 }
 
+impl<const K: usize, const O: usize> Lookup<'_, K, O> {
+    /// The hash of the texts, for [`RawCache::warm`] and [`RawCache::again`].
+    #[inline(always)]
+    pub fn hash(&self) -> u64 {
+        self.hash
+    }
+}
+
 /// See the module documentation.
 #[derive(Default)]
 pub struct RawCache {
@@ -115,25 +123,48 @@ impl RawCache {
         v: &Values<'a>,
         group: &Group<K, O>,
     ) -> Lookup<'a, K, O> {
+        let l = Self::texts(v, group, |keys, others, keyless| {
+            if keyless {
+                hash_texts(keys, others) ^ KEYLESS
+            } else {
+                hash_texts(keys, [])
+            }
+        });
+        if let Some(slot) = self.slots.get(self.home(l.hash)) {
+            prefetch(slot);
+        }
+        l
+    }
+
+    /// [`RawCache::lookup`] again for the same `v`, whose hash it gave:
+    /// neither hashed nor asked for again.
+    #[inline(always)]
+    pub fn again<'a, const K: usize, const O: usize>(
+        v: &Values<'a>,
+        group: &Group<K, O>,
+        hash: u64,
+    ) -> Lookup<'a, K, O> {
+        Self::texts(v, group, |_, _, _| hash)
+    }
+
+    /// The texts of the fields `group` of `v`, hashed by `hash`.
+    #[inline(always)]
+    fn texts<'a, const K: usize, const O: usize>(
+        v: &Values<'a>,
+        group: &Group<K, O>,
+        hash: impl FnOnce([&[u8]; K], [&[u8]; O], bool) -> u64,
+    ) -> Lookup<'a, K, O> {
         let keys = group.keys.map(|f| v.raw(f));
         let others = group.others.map(|f| v.raw(f));
         // Without a name (anonymized records have no addresses and no host
         // names), all the fields are the key: one key with all the
         // combinations would keep only a few of them.
         let keyless = keys.iter().take(group.names).all(|k| k.is_empty());
-        let hash = if keyless {
-            hash_texts(keys, others) ^ KEYLESS
-        } else {
-            hash_texts(keys, [])
-        };
-        if let Some(slot) = self.slots.get(self.home(hash)) {
-            prefetch(slot);
-        }
         Lookup {
             keys,
             others,
             keyless,
-            hash,
+            hash: hash(keys, others, keyless),
         }
     }
 
@@ -149,6 +180,25 @@ impl RawCache {
         match self.find(l, prefetch) {
             Found::Key(_, id) => id,
             Found::Absent => None,
+        }
+    }
+
+    /// Asks for what [`RawCache::get`] will read for a lookup of `hash`: the
+    /// text of the key in the home slot of the hash, when it has that hash, and
+    /// (through `prefetch`) what the slot's id stands for. Only a hint, for
+    /// when the slot has had time to come in since [`RawCache::lookup`].
+    #[inline(always)]
+    pub fn warm(&self, hash: u64, mut prefetch: impl FnMut(u32)) {
+        if let Some(s) = self.slots.get(self.home(hash)) {
+            if s.hash == hash && s.at != EMPTY {
+                // A key's record is a few cache lines (a geo's ~150 bytes).
+                for line in 0..3 {
+                    if let Some(text) = self.arena.get(s.at as usize + 64 * line) {
+                        self::prefetch(text);
+                    }
+                }
+                prefetch(s.id);
+            }
         }
     }
 

@@ -25,7 +25,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use clap::Parser;
-use f2b_core::cli::{for_each_record, NdjsonArgs, OutputArgs, Summary};
+use f2b_core::cli::{for_each_batch, NdjsonArgs, OutputArgs, Summary};
 use f2b_core::input::{paths_or_stdin, Input};
 use f2b_core::output::RecordWriter;
 use f2b_core::progress::Progress;
@@ -36,6 +36,9 @@ use crate::fields::{Picker, Values};
 use crate::group::Format;
 use crate::partial::Partial;
 use crate::state::State;
+
+/// Records added together (see [`State::add_batch`]).
+const BATCH: usize = 16;
 
 /// What wrote a digest or partial: `f2b-agg VERSION`.
 pub const GENERATOR: &str = concat!("f2b-agg ", env!("CARGO_PKG_VERSION"));
@@ -149,10 +152,12 @@ pub fn run(args: Args) -> Result<()> {
             .count(state.notices.values().sum(), "notices");
     } else {
         let mut picker = Picker::new();
-        let stats = for_each_record(&args.input, &mut progress, |record| {
-            let mut values = Values::default();
-            picker.pick(record, &mut values);
-            state.add(&values);
+        let stats = for_each_batch(&args.input, &mut progress, BATCH, |records| {
+            let mut values = vec![Values::default(); records.len()];
+            for (r, v) in records.iter().zip(&mut values) {
+                picker.pick(r, v);
+            }
+            state.add_batch(&values);
             Ok(())
         })?;
         summary

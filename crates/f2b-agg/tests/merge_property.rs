@@ -1,5 +1,6 @@
 //! Property: however records are split into shards, merging the shards'
-//! partials gives exactly the digest (and the partial) of one run.
+//! partials gives exactly the digest (and the partial) of one run; and
+//! records added in batches give the state of records added one by one.
 
 use f2b_agg::digest::Options;
 use f2b_agg::fields::values;
@@ -114,5 +115,35 @@ proptest! {
         merged.settle();
         prop_assert_eq!(digest_text(&merged, top), digest_text(&whole, top));
         prop_assert_eq!(partial_text(&merged), partial_text(&whole));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn records_added_in_batches_give_the_state_of_one_by_one(
+        lines in proptest::collection::vec(record(), 0..120),
+        sizes in proptest::collection::vec(1usize..40, 1..8),
+    ) {
+        let one_by_one = state_of(&lines);
+        let values: Vec<_> = lines
+            .iter()
+            .map(|l| values(l.as_bytes()).expect("generated records are valid"))
+            .collect();
+        let mut batched = State::new();
+        let mut rest = &values[..];
+        for n in sizes.iter().cycle() {
+            if rest.is_empty() {
+                break;
+            }
+            let (batch, after) = rest.split_at((*n).min(rest.len()));
+            batched.add_batch(batch);
+            rest = after;
+        }
+        batched.settle();
+        prop_assert_eq!(batched.records, one_by_one.records);
+        prop_assert_eq!(partial_text(&batched), partial_text(&one_by_one));
+        prop_assert_eq!(digest_text(&batched, None), digest_text(&one_by_one, None));
     }
 }

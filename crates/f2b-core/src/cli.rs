@@ -154,8 +154,7 @@ pub fn for_each_record(
     progress: &mut Progress,
     mut each: impl FnMut(&Record<'_>) -> Result<()>,
 ) -> Result<LoopStats> {
-    let mut stats = LoopStats::default();
-    let mut rejects = Rejects::create(args.rejects.as_ref())?;
+    let mut bad = BadLines::create(args)?;
     // One allocation for the fields of every record.
     let mut spare: FieldVec<'static> = Vec::with_capacity(32);
     let mut order = KeyOrder::default();
@@ -163,19 +162,18 @@ pub fn for_each_record(
         let mut lines = Input::open(&path)?.lines();
         let name = lines.name().to_string();
         let mut line_no = 0u64;
-        loop {
+        while let Some(line) = lines.next_line()? {
             line_no += 1;
-            let (bytes, line) = match lines.next_line()? {
-                None => break,
-                Some(Line::Text(t)) if t.iter().all(u8::is_ascii_whitespace) => {
-                    stats.blank += 1;
+            let (bytes, reason) = match line {
+                Line::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {
+                    bad.stats.blank += 1;
                     continue;
                 }
-                Some(Line::Text(t)) => {
+                Line::Text(t) => {
                     match Record::parse_in(t, recycle(std::mem::take(&mut spare)), Some(&mut order))
                     {
                         Ok(record) => {
-                            stats.records += 1;
+                            bad.stats.records += 1;
                             progress.tick();
                             each(&record)?;
                             spare = record.into_spare();
@@ -184,30 +182,120 @@ pub fn for_each_record(
                         Err(reason) => (Some(t), reason),
                     }
                 }
-                Some(Line::TooLong { len }) => (None, format!("line of {len} bytes is too long")),
+                Line::TooLong { len } => (None, format!("line of {len} bytes is too long")),
             };
-            if !args.skip_bad {
-                return Err(Error::data(format!("{name}: line {line_no}: {line}")));
+            bad.see(&name, line_no, bytes, &reason)?;
+        }
+    }
+    bad.finish()
+}
+
+/// [`for_each_record`] for loops that work on several records together
+/// (to have the memory each one needs come in while the others are
+/// worked on): `each` gets the same records in the same order, up to `max`
+/// at a time. A bad line ends the batch before it.
+pub fn for_each_batch(
+    args: &NdjsonArgs,
+    progress: &mut Progress,
+    max: usize,
+    mut each: impl FnMut(&[Record<'_>]) -> Result<()>,
+) -> Result<LoopStats> {
+    let mut bad = BadLines::create(args)?;
+    // One allocation for the fields of each record of a batch.
+    let mut spares: Vec<FieldVec<'static>> = Vec::new();
+    let mut order = KeyOrder::default();
+    for path in paths_or_stdin(&args.files) {
+        let mut lines = Input::open(&path)?.lines();
+        let name = lines.name().to_string();
+        let mut line_no = 0u64;
+        loop {
+            let batch = lines.next_lines(max.max(1))?;
+            if batch.is_empty() {
+                break;
             }
-            stats.bad += 1;
-            if rejects.enabled() {
-                let text = bytes.and_then(|b| std::str::from_utf8(b).ok());
-                let hex = match (bytes, text) {
-                    (Some(b), None) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
-                    _ => None,
+            let mut records = Vec::with_capacity(batch.len());
+            for line in batch {
+                line_no += 1;
+                let (bytes, reason) = match line {
+                    Line::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {
+                        bad.stats.blank += 1;
+                        continue;
+                    }
+                    Line::Text(t) => {
+                        let spare = recycle(spares.pop().unwrap_or_default());
+                        match Record::parse_in(t, spare, Some(&mut order)) {
+                            Ok(record) => {
+                                bad.stats.records += 1;
+                                progress.tick();
+                                records.push(record);
+                                continue;
+                            }
+                            Err(reason) => (Some(t), reason),
+                        }
+                    }
+                    Line::TooLong { len } => (None, format!("line of {len} bytes is too long")),
                 };
-                rejects.write(&BadLine {
-                    input: &name,
-                    line: line_no,
-                    reason: &line,
-                    text,
-                    hex,
-                })?;
+                // The records before a bad line are handed over before it
+                // stops the run or is counted.
+                each(&records)?;
+                spares.extend(records.drain(..).map(Record::into_spare));
+                bad.see(&name, line_no, bytes, &reason)?;
+            }
+            if !records.is_empty() {
+                each(&records)?;
+                spares.extend(records.into_iter().map(Record::into_spare));
             }
         }
     }
-    rejects.finish()?;
-    Ok(stats)
+    bad.finish()
+}
+
+/// What the record loops do with a line that is not a record, and their
+/// counts.
+struct BadLines {
+    stats: LoopStats,
+    skip_bad: bool,
+    rejects: Rejects,
+}
+
+impl BadLines {
+    fn create(args: &NdjsonArgs) -> Result<BadLines> {
+        Ok(BadLines {
+            stats: LoopStats::default(),
+            skip_bad: args.skip_bad,
+            rejects: Rejects::create(args.rejects.as_ref())?,
+        })
+    }
+
+    /// Line `line_no` of input `name` (its `bytes`, unless too long) is not
+    /// a record, for `reason`: an error, or counted and kept with
+    /// `--skip-bad`.
+    fn see(&mut self, name: &str, line_no: u64, bytes: Option<&[u8]>, reason: &str) -> Result<()> {
+        if !self.skip_bad {
+            return Err(Error::data(format!("{name}: line {line_no}: {reason}")));
+        }
+        self.stats.bad += 1;
+        if self.rejects.enabled() {
+            let text = bytes.and_then(|b| std::str::from_utf8(b).ok());
+            let hex = match (bytes, text) {
+                (Some(b), None) => Some(b.iter().map(|x| format!("{x:02x}")).collect()),
+                _ => None,
+            };
+            self.rejects.write(&BadLine {
+                input: name,
+                line: line_no,
+                reason,
+                text,
+                hex,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<LoopStats> {
+        self.rejects.finish()?;
+        Ok(self.stats)
+    }
 }
 
 /// The error of a stage whose capability is not built yet (exit 2, no output).
@@ -219,8 +307,32 @@ pub fn not_built(what: &str) -> Error {
 mod tests {
     use super::*;
 
-    fn run(content: &[u8], skip_bad: bool) -> (Result<LoopStats>, Vec<String>, String) {
-        let dir = tempfile::tempdir().unwrap();
+    /// How the tests read: record by record, or in batches of at most N.
+    #[derive(Clone, Copy, Debug)]
+    enum Loop {
+        One,
+        Batch(usize),
+    }
+
+    const LOOPS: [Loop; 4] = [Loop::One, Loop::Batch(1), Loop::Batch(3), Loop::Batch(16)];
+
+    /// The outcome of a loop over `content`: its result, the lines of the
+    /// records handed over, the rejects file, and the sizes of the batches.
+    fn run_with(
+        content: &[u8],
+        skip_bad: bool,
+        how: Loop,
+    ) -> (Result<LoopStats>, Vec<String>, String, Vec<usize>) {
+        run_in(&tempfile::tempdir().unwrap(), content, skip_bad, how)
+    }
+
+    /// [`run_with`] in `dir`.
+    fn run_in(
+        dir: &tempfile::TempDir,
+        content: &[u8],
+        skip_bad: bool,
+        how: Loop,
+    ) -> (Result<LoopStats>, Vec<String>, String, Vec<usize>) {
         let input = dir.path().join("in.ndjson");
         std::fs::File::create(&input)
             .unwrap()
@@ -233,13 +345,85 @@ mod tests {
             rejects: Some(rejects.clone()),
         };
         let mut seen = Vec::new();
+        let mut sizes = Vec::new();
         let mut progress = Progress::new("records", true);
-        let result = for_each_record(&args, &mut progress, |r| {
-            seen.push(String::from_utf8(r.line().to_vec()).unwrap());
-            Ok(())
-        });
+        let line = |r: &Record<'_>| String::from_utf8(r.line().to_vec()).unwrap();
+        let result = match how {
+            Loop::One => for_each_record(&args, &mut progress, |r| {
+                seen.push(line(r));
+                Ok(())
+            }),
+            Loop::Batch(max) => for_each_batch(&args, &mut progress, max, |records| {
+                sizes.push(records.len());
+                seen.extend(records.iter().map(line));
+                Ok(())
+            }),
+        };
         let rejected = std::fs::read_to_string(rejects).unwrap_or_default();
+        (result, seen, rejected, sizes)
+    }
+
+    /// The same outcome whichever way the loop reads (checked), without
+    /// the batch sizes.
+    fn run(content: &[u8], skip_bad: bool) -> (Result<LoopStats>, Vec<String>, String) {
+        let dir = tempfile::tempdir().unwrap();
+        let outcome = |how| {
+            let (result, seen, rejected, _) = run_in(&dir, content, skip_bad, how);
+            (result.map_err(|e| e.to_string()), seen, rejected)
+        };
+        let one = outcome(Loop::One);
+        for how in LOOPS {
+            assert_eq!(outcome(how), one, "{how:?}");
+        }
+        let (result, seen, rejected, _) = run_with(content, skip_bad, Loop::One);
         (result, seen, rejected)
+    }
+
+    #[test]
+    fn batches_hand_over_the_same_records_in_order_whatever_their_size() {
+        // Over a megabyte, so lines straddle the read buffer's refills;
+        // blank, bad and long lines here and there.
+        let mut content = Vec::new();
+        for i in 0..20_000 {
+            match i % 997 {
+                5 => content.extend_from_slice(b"\n"),
+                7 => content.extend_from_slice(b"{\"broken\n"),
+                11 => content.extend(format!("{{\"long\":\"{}\"}}\n", "x".repeat(300_000)).bytes()),
+                _ => content
+                    .extend(format!("{{\"n\":{i},\"pad\":\"{}\"}}\n", "y".repeat(i % 50)).bytes()),
+            }
+        }
+        content.extend_from_slice(b"{\"last\":true}");
+        let dir = tempfile::tempdir().unwrap();
+        let (one, seen, rejected, _) = run_in(&dir, &content, true, Loop::One);
+        let one = one.unwrap();
+        // 21 blank and 21 broken lines, and the last one without a newline.
+        assert_eq!(one.records, 20_000 - 2 * 21 + 1);
+        assert_eq!(one.bad, 21);
+        for max in [1, 2, 16, 400] {
+            let (stats, batch_seen, batch_rejected, sizes) =
+                run_in(&dir, &content, true, Loop::Batch(max));
+            assert_eq!(stats.unwrap(), one, "batches of {max}");
+            assert!(batch_seen == seen, "batches of {max}: other records");
+            assert_eq!(batch_rejected, rejected, "batches of {max}");
+            assert!(sizes.iter().all(|&n| n <= max), "batches of {max}");
+            assert_eq!(sizes.iter().sum::<usize>(), seen.len());
+            if max > 1 {
+                assert!(sizes.contains(&max), "batches of {max}: {sizes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_error_in_a_batch_comes_after_the_records_before_it() {
+        let content = b"{\"a\":1}\n{\"a\":2}\nnot json\n{\"a\":3}\n";
+        let (result, seen, _, sizes) = run_with(content, false, Loop::Batch(16));
+        assert!(result
+            .unwrap_err()
+            .to_string()
+            .ends_with("line 3: not a JSON object"));
+        assert_eq!(seen, ["{\"a\":1}", "{\"a\":2}"]);
+        assert_eq!(sizes, [2]);
     }
 
     #[test]

@@ -200,6 +200,52 @@ impl LineReader {
         Ok(Some(Line::Text(trim_line_end(&self.buf))))
     }
 
+    /// Up to `max` lines at once, for loops that work on several records
+    /// together: the complete lines already in the read buffer, handed out
+    /// in place (consumed at the next call), or else the one next line as
+    /// [`LineReader::next_line`] gives it. None at the end of the input.
+    pub fn next_lines(&mut self, max: usize) -> Result<Vec<Line<'_>>> {
+        self.reader.consume(std::mem::take(&mut self.pending));
+        let first = loop {
+            match self.reader.fill_buf() {
+                Ok(chunk) => break memchr::memchr(b'\n', chunk).map(|i| i + 1),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.read_error(e)),
+            }
+        };
+        let Some(mut end) = first.filter(|&n| n <= self.max_line && max > 0) else {
+            return Ok(self.next_line()?.into_iter().collect());
+        };
+        // The buffer is filled, so this only hands it out again.
+        let chunk = match self.reader.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) => return Err(read_error(&self.name, self.line_no, self.offset, e)),
+        };
+        let mut lines = Vec::with_capacity(max);
+        let mut start = 0;
+        loop {
+            lines.push(Line::Text(trim_line_end(
+                chunk.get(start..end).unwrap_or_default(),
+            )));
+            self.line_start = self.offset + start as u64;
+            start = end;
+            if lines.len() == max {
+                break;
+            }
+            match chunk
+                .get(start..)
+                .and_then(|rest| memchr::memchr(b'\n', rest))
+            {
+                Some(i) if i < self.max_line => end = start + i + 1,
+                _ => break,
+            }
+        }
+        self.pending = start;
+        self.offset += start as u64;
+        self.line_no += lines.len() as u64;
+        Ok(lines)
+    }
+
     fn read_error(&self, e: io::Error) -> Error {
         read_error(&self.name, self.line_no, self.offset, e)
     }
@@ -243,6 +289,37 @@ mod tests {
     #[test]
     fn lines_strip_lf_and_crlf_and_keep_a_last_line_without_newline() {
         assert_eq!(texts(reader(b"a\r\nb\n\nc")), ["a", "b", "", "c"]);
+    }
+
+    /// [`texts`] read with [`LineReader::next_lines`], `max` at a time.
+    fn texts_in_batches(mut r: LineReader, max: usize) -> Vec<String> {
+        let mut out = Vec::new();
+        loop {
+            let lines = r.next_lines(max).unwrap();
+            if lines.is_empty() {
+                return out;
+            }
+            assert!(lines.len() <= max.max(1));
+            for line in lines {
+                match line {
+                    Line::Text(t) => out.push(String::from_utf8_lossy(t).into_owned()),
+                    Line::TooLong { len } => out.push(format!("<{len}>")),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn lines_in_batches_are_the_lines_one_by_one() {
+        let mut input = b"a\r\nb\n\nc\n".to_vec();
+        input.extend(std::iter::repeat_n(b'z', 100));
+        input.extend(b"\nnext\nlast");
+        let expected = texts(reader(&input).with_max_line(10));
+        assert_eq!(expected, ["a", "b", "", "c", "<101>", "next", "last"]);
+        for max in [0, 1, 2, 3, 100] {
+            let got = texts_in_batches(reader(&input).with_max_line(10), max);
+            assert_eq!(got, expected, "batches of {max}");
+        }
     }
 
     #[test]
