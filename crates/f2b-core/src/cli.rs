@@ -164,27 +164,16 @@ pub fn for_each_record(
         let mut line_no = 0u64;
         while let Some(line) = lines.next_line()? {
             line_no += 1;
-            let (bytes, reason) = match line {
-                Line::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {
-                    bad.stats.blank += 1;
-                    continue;
+            match parse_line(line, &mut spare, &mut order) {
+                Parsed::Blank => bad.stats.blank += 1,
+                Parsed::Record(record) => {
+                    bad.stats.records += 1;
+                    progress.tick();
+                    each(&record)?;
+                    spare = record.into_spare();
                 }
-                Line::Text(t) => {
-                    match Record::parse_in(t, recycle(std::mem::take(&mut spare)), Some(&mut order))
-                    {
-                        Ok(record) => {
-                            bad.stats.records += 1;
-                            progress.tick();
-                            each(&record)?;
-                            spare = record.into_spare();
-                            continue;
-                        }
-                        Err(reason) => (Some(t), reason),
-                    }
-                }
-                Line::TooLong { len } => (None, format!("line of {len} bytes is too long")),
-            };
-            bad.see(&name, line_no, bytes, &reason)?;
+                Parsed::Bad(bytes, reason) => bad.see(&name, line_no, bytes, &reason)?,
+            }
         }
     }
     bad.finish()
@@ -216,38 +205,69 @@ pub fn for_each_batch(
             let mut records = Vec::with_capacity(batch.len());
             for line in batch {
                 line_no += 1;
-                let (bytes, reason) = match line {
-                    Line::Text(t) if t.iter().all(u8::is_ascii_whitespace) => {
+                let mut spare = spares.pop().unwrap_or_default();
+                match parse_line(line, &mut spare, &mut order) {
+                    Parsed::Blank => {
                         bad.stats.blank += 1;
-                        continue;
+                        spares.push(spare);
                     }
-                    Line::Text(t) => {
-                        let spare = recycle(spares.pop().unwrap_or_default());
-                        match Record::parse_in(t, spare, Some(&mut order)) {
-                            Ok(record) => {
-                                bad.stats.records += 1;
-                                progress.tick();
-                                records.push(record);
-                                continue;
-                            }
-                            Err(reason) => (Some(t), reason),
-                        }
+                    Parsed::Record(record) => {
+                        bad.stats.records += 1;
+                        progress.tick();
+                        records.push(record);
                     }
-                    Line::TooLong { len } => (None, format!("line of {len} bytes is too long")),
-                };
-                // The records before a bad line are handed over before it
-                // stops the run or is counted.
-                each(&records)?;
-                spares.extend(records.drain(..).map(Record::into_spare));
-                bad.see(&name, line_no, bytes, &reason)?;
+                    Parsed::Bad(bytes, reason) => {
+                        // The records before a bad line are handed over
+                        // before it stops the run or is counted.
+                        hand_over(&mut records, &mut spares, &mut each)?;
+                        bad.see(&name, line_no, bytes, &reason)?;
+                    }
+                }
             }
-            if !records.is_empty() {
-                each(&records)?;
-                spares.extend(records.into_iter().map(Record::into_spare));
-            }
+            hand_over(&mut records, &mut spares, &mut each)?;
         }
     }
     bad.finish()
+}
+
+/// Hands `records` (if any) to `each`, and their allocations back to `spares`.
+fn hand_over(
+    records: &mut Vec<Record<'_>>,
+    spares: &mut Vec<FieldVec<'static>>,
+    each: &mut impl FnMut(&[Record<'_>]) -> Result<()>,
+) -> Result<()> {
+    if !records.is_empty() {
+        each(records)?;
+        spares.extend(records.drain(..).map(Record::into_spare));
+    }
+    Ok(())
+}
+
+/// A line of NDJSON input, parsed.
+enum Parsed<'a> {
+    /// Empty or whitespace only: not a record, not bad either.
+    Blank,
+    Record(Record<'a>),
+    /// Not a record: its bytes (unless too long to keep) and why.
+    Bad(Option<&'a [u8]>, String),
+}
+
+/// Parses `line` into the allocation of `spare` (taken when the line is
+/// parsed), with `order` the key order of the lines before.
+#[inline(always)]
+fn parse_line<'a>(
+    line: Line<'a>,
+    spare: &mut FieldVec<'static>,
+    order: &mut KeyOrder,
+) -> Parsed<'a> {
+    match line {
+        Line::Text(t) if t.iter().all(u8::is_ascii_whitespace) => Parsed::Blank,
+        Line::Text(t) => match Record::parse_in(t, recycle(std::mem::take(spare)), Some(order)) {
+            Ok(record) => Parsed::Record(record),
+            Err(reason) => Parsed::Bad(Some(t), reason),
+        },
+        Line::TooLong { len } => Parsed::Bad(None, format!("line of {len} bytes is too long")),
+    }
 }
 
 /// What the record loops do with a line that is not a record, and their
