@@ -200,10 +200,11 @@ impl LineReader {
         Ok(Some(Line::Text(trim_line_end(&self.buf))))
     }
 
-    /// Up to `max` lines at once, for loops that work on several records
-    /// together: the complete lines already in the read buffer, handed out
-    /// in place (consumed at the next call), or else the one next line as
-    /// [`LineReader::next_line`] gives it. None at the end of the input.
+    /// Up to `max` lines (at least one) at once, for loops that work on
+    /// several records together: the complete lines already in the read
+    /// buffer, handed out in place (consumed at the next call), or else the
+    /// one next line as [`LineReader::next_line`] gives it. Empty at the end
+    /// of the input.
     pub fn next_lines(&mut self, max: usize) -> Result<Vec<Line<'_>>> {
         self.reader.consume(std::mem::take(&mut self.pending));
         let first = loop {
