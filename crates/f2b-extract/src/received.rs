@@ -36,7 +36,9 @@ impl<'a> Hop<'a> {
         let start = self.from?;
         let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
         let part = &self.clauses[start..end];
-        bracketed_ip(part).or_else(|| net::first_ip(part))
+        comment_ip(part)
+            .or_else(|| bracketed_ip(part))
+            .or_else(|| net::first_ip(part))
     }
 
     /// The receiving machine: `by HOST` outside comments.
@@ -50,6 +52,56 @@ impl<'a> Hop<'a> {
     pub fn fetch(&self) -> bool {
         FETCH.any(self.clauses)
     }
+}
+
+/// The sender's address as a comment of the `from` clause gives it: the
+/// `(RDNS [IP])` of Sendmail, Postfix and Exchange, Exim's `([IP] helo=…)`,
+/// qmail's `(IP)`. It comes before a bracketed address outside the
+/// comments, which is the HELO name when the sender gave an address literal
+/// (`from [192.168.1.5] (p5DE8.dip.t-dialin.net [93.232.161.178])`). An
+/// address given as the HELO name inside a comment (`helo=[IP]`, qmail's
+/// `(HELO [IP])`) is not the sender's.
+fn comment_ip(text: &str) -> Option<IpAddr> {
+    let mut depth = 0usize;
+    let mut start = 0;
+    for (i, b) in text.bytes().enumerate() {
+        match b {
+            b'(' => {
+                if depth == 0 {
+                    start = i + 1;
+                }
+                depth += 1;
+            }
+            b')' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    if let Some(ip) = ip_in_comment(&text[start..i]) {
+                        return Some(ip);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first address in a comment that is not a HELO name.
+fn ip_in_comment(comment: &str) -> Option<IpAddr> {
+    let mut after_helo = false;
+    for word in comment.split_whitespace() {
+        let helo_word = word.eq_ignore_ascii_case("helo");
+        let helo_value = word
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("helo="));
+        if !(after_helo || helo_word || helo_value) {
+            if let Some(ip) = net::parse_ip(word) {
+                return Some(ip);
+            }
+        }
+        after_helo = helo_word;
+    }
+    None
 }
 
 /// The first `[IP]` in `text`.
@@ -202,6 +254,29 @@ mod tests {
         assert_eq!(
             Hop::new("from localhost (localhost [127.0.0.1]) by h.example.org").from_ip(),
             ip("127.0.0.1")
+        );
+        // An address literal as the HELO name: the address is in the comment.
+        assert_eq!(
+            Hop::new("from [192.168.178.20] (p5DE8A1B2.dip.t-dialin.net [93.232.161.178]) by mrelayeu.kundenserver.de (node=mrbap2) with ESMTP").from_ip(),
+            ip("93.232.161.178")
+        );
+        assert_eq!(
+            Hop::new("from unknown (HELO [10.0.0.2]) (189.27.140.201) by smtp.example-isp.com.br with SMTP").from_ip(),
+            ip("189.27.140.201")
+        );
+        assert_eq!(
+            Hop::new("from [10.0.0.5] (helo=[10.0.0.5]) by mx.example.net with esmtp (Exim 4.69)")
+                .from_ip(),
+            ip("10.0.0.5")
+        );
+        assert_eq!(
+            Hop::new("from mail.example.com ([198.51.100.7] helo=[10.1.1.1]) by mx.example.net")
+                .from_ip(),
+            ip("198.51.100.7")
+        );
+        assert_eq!(
+            Hop::new("from web1 (user@rdns.example.net [198.51.100.8] (may be forged)) by mx.example.net").from_ip(),
+            ip("198.51.100.8")
         );
         let fetched = Hop::new("from pop.mail.com [74.208.5.20] by localhost with POP3 (fetchmail-6.3.21) for <c@localhost> (single-drop); Thu,  6 Jun 2013 06:21:17 +0200 (CEST)");
         assert!(fetched.fetch());

@@ -20,7 +20,7 @@ pub enum Reason {
     NotBounce,
     /// A bounce of something that is not a Fail2Ban report.
     NotFail2Ban,
-    /// A jail started/stopped notice.
+    /// A jail started/stopped notice, or an unban notice.
     Notice,
     /// A Fail2Ban report whose text names no parseable address.
     NoAddress,
@@ -175,6 +175,9 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
     };
     let copy = path[path.len() - 1];
     let carrier = path.len().checked_sub(2).map(|i| path[i]);
+    if report.kind == Kind::Unbanned {
+        return Outcome::Skipped(Reason::Notice, "an unban notice");
+    }
     let is_notice = matches!(report.kind, Kind::Started | Kind::Stopped);
     if is_notice && !fields.events {
         return Outcome::Skipped(Reason::Notice, "a jail started/stopped notice");

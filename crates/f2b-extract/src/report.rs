@@ -23,6 +23,9 @@ pub enum Kind {
     Started,
     /// A jail stopped notice.
     Stopped,
+    /// An unban notice (a customised `actionunban` that sends mail): not a
+    /// ban.
+    Unbanned,
 }
 
 /// One ban a report states.
@@ -79,7 +82,7 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
     let kind = b.kind.or(s.kind).unwrap_or(Kind::Ban);
     let jail = s.jail.or(b.jail);
     let bans = match kind {
-        Kind::Started | Kind::Stopped => Vec::new(),
+        Kind::Started | Kind::Stopped | Kind::Unbanned => Vec::new(),
         Kind::Summary => b.bans,
         Kind::Ban => match (b.bans.into_iter().next(), s.ip) {
             (Some(ban), _) => vec![ban],
@@ -119,13 +122,12 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
         (": summary", Some(Kind::Summary)),
         (": started", Some(Kind::Started)),
         (": stopped", Some(Kind::Stopped)),
-        (": unbanned ", None),
+        (": unbanned ", Some(Kind::Unbanned)),
     ];
     for (verb, kind) in verbs {
         let Some(at) = rfind_ascii_ci(rest, verb) else {
             continue;
         };
-        kind?; // an unban notice is not a ban
         info.kind = kind;
         info.jail = Some(rest[..at].trim().to_string()).filter(|j| !j.is_empty());
         let tail = rest[at + verb.len()..].trim();
@@ -162,6 +164,7 @@ phrases!(
     BODY_ANCHORS,
     [
         "have been banned by fail2ban",
+        "unbanned by fail2ban",
         "banned by fail2ban",
         " has been started",
         " has been stopped",
@@ -170,10 +173,20 @@ phrases!(
 
 fn parse_body(text: &str) -> Option<BodyInfo> {
     BODY_ANCHORS.find_map(text, |anchor, at| {
+        // "banned" as a word only (not the end of "unbanned").
+        if anchor == 2 && at > 0 && text.as_bytes()[at - 1].is_ascii_alphabetic() {
+            return None;
+        }
         let kind = match anchor {
             0 => return Some(parse_summary(text, at)),
-            1 => return Some(parse_ban(text, at)),
-            2 => Kind::Started,
+            1 => {
+                return Some(BodyInfo {
+                    kind: Some(Kind::Unbanned),
+                    ..BodyInfo::default()
+                })
+            }
+            2 => return Some(parse_ban(text, at)),
+            3 => Kind::Started,
             _ => Kind::Stopped,
         };
         let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
@@ -390,6 +403,18 @@ mod tests {
             (r.kind, r.host.as_deref()),
             (Kind::Stopped, Some("h.example.org"))
         );
+        // Unban mail of a customised action: by its subject, by its body
+        // ("unbanned by" holds "banned by"), or both.
+        let subject = Some("[Fail2Ban] ssh-iptables: unbanned 61.153.110.5");
+        let body = Some("Hi,\n\nThe IP 61.153.110.5 has just been unbanned by Fail2Ban.\n");
+        for (subject, body) in [(subject, body), (None, body), (subject, None)] {
+            let r = recognize(&layer(subject, body)).unwrap();
+            assert_eq!(
+                (r.kind, r.bans.len()),
+                (Kind::Unbanned, 0),
+                "{subject:?} {body:?}"
+            );
+        }
     }
 
     #[test]

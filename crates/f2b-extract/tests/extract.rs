@@ -115,6 +115,7 @@ fn rejects_file_lists_every_skipped_message_with_its_reason() {
     let rejects = dir.path().join("rejects.ndjson");
     let names = [
         "notice-started.eml",
+        "unban-notice.eml",
         "spam-not-bounce.eml",
         "not-fail2ban-cron.eml",
         "unsubstituted-no-address.eml",
@@ -147,6 +148,7 @@ fn rejects_file_lists_every_skipped_message_with_its_reason() {
         reasons,
         [
             ("notice-started.eml", "notice"),
+            ("unban-notice.eml", "notice"),
             ("spam-not-bounce.eml", "not-bounce"),
             ("not-fail2ban-cron.eml", "not-fail2ban"),
             ("unsubstituted-no-address.eml", "no-address"),
@@ -155,7 +157,7 @@ fn rejects_file_lists_every_skipped_message_with_its_reason() {
         ]
     );
     let (read, _, _, skipped) = accounting(&err);
-    assert_eq!((read, skipped), (7, 6));
+    assert_eq!((read, skipped), (8, 7));
 }
 
 #[test]
