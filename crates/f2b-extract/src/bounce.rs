@@ -735,7 +735,12 @@ fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
             let Some(tag) = find_ascii_ci(line, "[fail2ban]") else {
                 continue;
             };
-            let subject = Cow::Owned(fold(&line[tag..]).into_owned());
+            // The subject ends the line, or a quotation or markup around it
+            // (`The message "[Fail2Ban] …" that you sent`, `<td>…</td>`).
+            let end = line[tag..]
+                .find(['"', '<', '&', '\u{201d}', '\u{bb}'])
+                .map_or(line.len(), |e| tag + e);
+            let subject = Cow::Owned(fold(&line[tag..end]).into_owned());
             let date = lines
                 .iter()
                 .skip(i.saturating_sub(3))
