@@ -175,6 +175,16 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
     };
     let copy = path[path.len() - 1];
     let carrier = path.len().checked_sub(2).map(|i| path[i]);
+    // A message whose own subject quotes the report's ("Undeliverable:
+    // [Fail2Ban] …", "Re: [Fail2Ban] …") is read as the copy, but its
+    // headers are its own, not the report's.
+    let quoting = path.len() == 1 && subject_quotes_a_report(root);
+    if quoting && !is_bounce(root) {
+        return Outcome::Skipped(
+            Reason::NotBounce,
+            "a reply to a Fail2Ban report (or an auto-reply, a forward), not a bounce of one",
+        );
+    }
     if report.kind == Kind::Unbanned {
         return Outcome::Skipped(Reason::Notice, "an unban notice");
     }
@@ -196,8 +206,9 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         .headers
         .received
         .last()
+        .filter(|_| !quoting)
         .and_then(|r| Hop::new(r).by_host());
-    let reporter_host = reporter_host(&report, copy, own_mta.as_deref(), carrier);
+    let reporter_host = reporter_host(&report, copy, own_mta.as_deref(), carrier, quoting);
     let reporter_ip = reporter_ip(&path, own_mta.as_deref(), reporter_host.as_deref());
     let own_msgid = copy.headers.message_id.is_some();
     let msgid = copy
@@ -305,22 +316,27 @@ fn report_time(path: &[&Layer], envelope: Option<Unix>) -> (Option<Unix>, bool) 
 }
 
 /// The server that ran Fail2Ban: the subject's `from HOST`; the copy's
-/// innermost `Received: by HOST`; the copy's Message-Id domain; only then what
-/// the bounce says of itself (Reporting-MTA, banner, MAILER-DAEMON address),
-/// since a relay may have written the bounce. A server that calls itself
+/// innermost `Received: by HOST`; the copy's Message-Id domain (neither when
+/// the copy is a bounce `quoting` the report's subject in its own); only
+/// then what the bounce says of itself (Reporting-MTA, banner, MAILER-DAEMON
+/// address), since a relay may have written the bounce. A server that calls itself
 /// `localhost.localdomain` is reported as such: that is what it said.
 fn reporter_host(
     report: &Report,
     copy: &Layer,
     own_mta: Option<&str>,
     carrier: Option<&Layer>,
+    quoting: bool,
 ) -> Option<String> {
     let bounce = carrier.unwrap_or(copy);
     // In order of trust; each source is looked at only when those before it say nothing.
     let sources: [&dyn Fn() -> Option<String>; 7] = [
         &|| report.host.clone(),
         &|| own_mta.map(str::to_string),
-        &|| copy.headers.message_id.as_deref().and_then(id_domain),
+        &|| {
+            let id = copy.headers.message_id.as_deref().filter(|_| !quoting);
+            id.and_then(id_domain)
+        },
         &|| bounce.dsn.as_ref().and_then(|d| d.reporting_mta.clone()),
         &|| banner_host(bounce),
         &|| {
@@ -429,6 +445,14 @@ fn banner_host(bounce: &Layer) -> Option<String> {
 }
 
 /// Signs that a message is a bounce (of anything).
+/// True when the message's subject has the `[Fail2Ban]` tag after
+/// something else (`Re: `, `Undeliverable: `, `Out of Office AutoReply: `):
+/// a message about a report rather than the report.
+fn subject_quotes_a_report(layer: &Layer) -> bool {
+    let subject = layer.headers.subject.as_deref().unwrap_or("");
+    find_ascii_ci(subject, "[fail2ban]").is_some_and(|i| !subject[..i].trim().is_empty())
+}
+
 fn is_bounce(root: &Layer) -> bool {
     let h = &root.headers;
     let from = h.from.as_deref().unwrap_or("").to_ascii_lowercase();

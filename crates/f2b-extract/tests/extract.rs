@@ -117,6 +117,7 @@ fn rejects_file_lists_every_skipped_message_with_its_reason() {
         "notice-started.eml",
         "unban-notice.eml",
         "spam-not-bounce.eml",
+        "vacation-autoreply.eml",
         "not-fail2ban-cron.eml",
         "unsubstituted-no-address.eml",
         "warning-then-failure.mbox",
@@ -150,6 +151,7 @@ fn rejects_file_lists_every_skipped_message_with_its_reason() {
             ("notice-started.eml", "notice"),
             ("unban-notice.eml", "notice"),
             ("spam-not-bounce.eml", "not-bounce"),
+            ("vacation-autoreply.eml", "not-bounce"),
             ("not-fail2ban-cron.eml", "not-fail2ban"),
             ("unsubstituted-no-address.eml", "no-address"),
             ("warning-then-failure.mbox:0", "duplicate"),
@@ -157,7 +159,7 @@ fn rejects_file_lists_every_skipped_message_with_its_reason() {
         ]
     );
     let (read, _, _, skipped) = accounting(&err);
-    assert_eq!((read, skipped), (8, 7));
+    assert_eq!((read, skipped), (9, 8));
 }
 
 #[test]
