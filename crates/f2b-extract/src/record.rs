@@ -369,13 +369,15 @@ fn reporter_ip(
     own_mta: Option<&str>,
     reporter_host: Option<&str>,
 ) -> Option<IpAddr> {
-    // The names the server goes by: the reporter host and its own MTA's name.
+    // The names the server goes by: the reporter host and its own MTA's
+    // name; a machine named within the reporter's domain (an Exchange
+    // gateway `smtp.acme.example.com` of `acme.example.com`) is on its side.
     let is_server = |by: Option<&str>| {
         by.is_some_and(|by| {
             [reporter_host, own_mta]
                 .into_iter()
                 .flatten()
-                .any(|name| same_host(by, name))
+                .any(|name| same_host(by, name) || within(by, name))
         })
     };
     let mut hops = path
@@ -394,6 +396,15 @@ fn reporter_ip(
         (!hop.fetch()).then_some(answer)
     })
     .flatten()
+}
+
+/// True when host `by` is named within domain `name` (`smtp.acme.example.com`
+/// within `acme.example.com`).
+fn within(by: &str, name: &str) -> bool {
+    name.contains('.')
+        && by.len() > name.len() + 1
+        && by.as_bytes()[by.len() - name.len() - 1] == b'.'
+        && by[by.len() - name.len()..].eq_ignore_ascii_case(name)
 }
 
 /// Two names of one machine: equal, or one is the other's unqualified form
@@ -538,6 +549,20 @@ fn is_delay_warning(bounce: &Layer) -> bool {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn hosts_within_a_domain_are_on_its_side() {
+        assert!(within("smtp.acme.example.com", "acme.example.com"));
+        assert!(within("SMTP.Acme.Example.com", "acme.example.COM"));
+        assert!(!within("smtpacme.example.com", "acme.example.com"));
+        assert!(!within("acme.example.com", "acme.example.com"));
+        assert!(!within("smtp.example.com", "acme.example.com"));
+        assert!(
+            !within("mail.voyager", "voyager"),
+            "a bare name is no domain"
+        );
+        assert!(same_host("voyager", "voyager.example.de"));
+    }
 
     fn record(text: &str) -> BanRecord {
         BanRecord {
