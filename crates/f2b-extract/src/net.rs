@@ -140,8 +140,10 @@ pub fn ip_tokens(text: &str) -> impl Iterator<Item = IpAddr> + '_ {
         .filter_map(parse_ip)
 }
 
-/// The non-empty words of prose between white space (`char::is_whitespace`)
-/// and the punctuation around addresses: `( ) < > " ' ,`.
+/// The non-empty words of prose between white space, any other non-ASCII
+/// character (an address is ASCII: typographic quotes “…” and «…», or the
+/// replacement character of an undecodable byte, end it as well) and the
+/// ASCII punctuation around addresses: `( ) < > " ' ,`.
 struct Words<'a> {
     text: &'a str,
     at: usize,
@@ -152,7 +154,7 @@ impl<'a> Iterator for Words<'a> {
 
     fn next(&mut self) -> Option<&'a str> {
         // Bytes are told apart by a table: word, ASCII separator, or the
-        // start of a non-ASCII character (decoded to see if it is white space).
+        // start of a non-ASCII character (a separator of its own length).
         const WORD: u8 = 0;
         const SEPARATOR: u8 = 1;
         const CLASS: [u8; 256] = {
@@ -177,13 +179,7 @@ impl<'a> Iterator for Words<'a> {
                 match CLASS[usize::from(b)] {
                     WORD => end += 1,
                     SEPARATOR => break 1,
-                    _ => {
-                        let c = self.text[end..].chars().next()?;
-                        if c.is_whitespace() {
-                            break c.len_utf8();
-                        }
-                        end += c.len_utf8();
-                    }
+                    _ => break self.text[end..].chars().next()?.len_utf8(),
                 }
             };
             self.at = end + separator;
@@ -334,11 +330,13 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn prose_is_cut_into_words_as_str_split_cuts_it(
-            text in "([a-c.:0-9()<>\"',]|\\s|\\u{a0}|\\u{2003}|\\u{85}|é|\\x0b|\\x1c){0,30}"
+            text in "([a-c.:0-9()<>\"',]|\\s|\\u{a0}|\\u{2003}|\\u{85}|é|“|”|\\u{fffd}|\\x0b|\\x1c){0,30}"
         ) {
             let expected: Vec<&str> = text
                 .split(|c: char| {
-                    c.is_whitespace() || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | ',')
+                    c.is_whitespace()
+                        || !c.is_ascii()
+                        || matches!(c, '(' | ')' | '<' | '>' | '"' | '\'' | ',')
                 })
                 .filter(|w| !w.is_empty())
                 .collect();
