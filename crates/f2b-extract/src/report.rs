@@ -80,7 +80,7 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
     let s = subject.unwrap_or_default();
     let b = body.unwrap_or_default();
     let kind = b.kind.or(s.kind).unwrap_or(Kind::Ban);
-    let jail = s.jail.or(b.jail);
+    let jail = s.jail.or(b.jail).or(s.guessed_jail);
     let bans = match kind {
         Kind::Started | Kind::Stopped | Kind::Unbanned => Vec::new(),
         Kind::Summary => b.bans,
@@ -105,7 +105,11 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
 #[derive(Debug, Default)]
 struct SubjectInfo {
     kind: Option<Kind>,
+    /// The jail of a standard subject (`NAME: banned IP`).
     jail: Option<String>,
+    /// The text before the colon of a customised subject: a jail name or
+    /// not (`[Fail2Ban] srv01.example.com: ssh ban of IP`).
+    guessed_jail: Option<String>,
     ip: Option<IpAddr>,
     host: Option<String>,
 }
@@ -133,7 +137,12 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
         let tail = rest[at + verb.len()..].trim();
         let mut words = tail.split_whitespace();
         if kind == Some(Kind::Ban) {
-            info.ip = words.next().and_then(net::parse_ip);
+            // The address; in a customised wording ("banned IP 1.2.3.4"),
+            // the first one after the verb.
+            info.ip = words
+                .next()
+                .and_then(net::parse_ip)
+                .or_else(|| net::first_ip(tail));
         }
         while let Some(word) = words.next() {
             if word.eq_ignore_ascii_case("from") || word.eq_ignore_ascii_case("on") {
@@ -143,11 +152,12 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
         }
         return Some(info);
     }
-    // A customised subject: the jail before a colon, the first address after the tag.
+    // A customised subject: the first address after the tag, and maybe the
+    // jail before a colon (or a host name: the body's jail comes first).
     info.ip = net::first_ip(rest);
     if let Some((name, _)) = rest.split_once(':') {
         if !name.trim().is_empty() && net::first_ip(name).is_none() {
-            info.jail = Some(name.trim().to_string());
+            info.guessed_jail = Some(name.trim().to_string());
         }
     }
     Some(info)
@@ -433,6 +443,23 @@ mod tests {
         .unwrap();
         assert_eq!(r.bans[0].ip.to_string(), "192.0.2.45");
         assert_eq!(r.jail.as_deref(), Some("ssh"));
+        // What a customised subject has before its colon may be a host: the
+        // body's jail comes first.
+        let r = recognize(&layer(
+            Some("[Fail2Ban] srv01.example.com: ssh-iptables ban of 192.0.2.46"),
+            Some("The IP 192.0.2.46 has just been banned by Fail2Ban after 6 attempts against ssh-iptables."),
+        ))
+        .unwrap();
+        assert_eq!(
+            (r.bans[0].ip.to_string().as_str(), r.jail.as_deref()),
+            ("192.0.2.46", Some("ssh-iptables"))
+        );
+        // "banned IP 192.0.2.47": the first address after the verb.
+        let r = recognize(&layer(Some("[Fail2Ban] sshd: banned IP 192.0.2.47"), None)).unwrap();
+        assert_eq!(
+            (r.bans[0].ip.to_string().as_str(), r.jail.as_deref()),
+            ("192.0.2.47", Some("sshd"))
+        );
     }
 
     #[test]
