@@ -27,9 +27,20 @@ pub enum Zone {
     Offset(i32),
     /// An abbreviation with several meanings (`CST`, `IST`): the candidates, most common first.
     Ambiguous(&'static [i32]),
-    /// Moscow time, whose offset changed: +04:00 from 2011-03-27 to
-    /// 2014-10-26, +03:00 before and after.
-    Moscow,
+    /// A zone whose offset was another for a while: `during` for wall times
+    /// in `from..to` (seconds), `usual` before and after (Russia's zones an
+    /// hour ahead from 2011-03-27 to 2014-10-26; Venezuela's −04:30 from
+    /// 2007-12-09 to 2016-05-01).
+    Changed {
+        /// The offset outside the period, minutes east of UTC.
+        usual: i32,
+        /// The offset in the period.
+        during: i32,
+        /// The period, as wall times.
+        from: i64,
+        /// The end of the period (excluded).
+        to: i64,
+    },
     /// An abbreviation f2b does not know, or no zone at all.
     Unknown,
 }
@@ -58,12 +69,16 @@ impl LocalTime {
                     .unwrap_or(candidates[0]),
                 _ => candidates[0],
             },
-            Zone::Moscow => {
-                // 2011-03-27 and 2014-10-26 at 02:00 local time.
-                if (1_301_191_200..1_414_288_800).contains(&self.wall) {
-                    240
+            Zone::Changed {
+                usual,
+                during,
+                from,
+                to,
+            } => {
+                if (from..to).contains(&self.wall) {
+                    during
                 } else {
-                    180
+                    usual
                 }
             }
             Zone::Unknown => return None,
@@ -432,6 +447,16 @@ fn weekday(token: &[u8]) -> bool {
 /// east of UTC. Ambiguous ones list their meanings, the most common first.
 fn zone_abbreviation(abbr: &[u8]) -> Option<Zone> {
     let one = |o| Some(Zone::Offset(o));
+    // Russia's zones kept summer time all year from 2011-03-27 to
+    // 2014-10-26 (02:00 local), under their winter names.
+    let russian = |usual| {
+        Some(Zone::Changed {
+            usual,
+            during: usual + 60,
+            from: 1_301_191_200,
+            to: 1_414_288_800,
+        })
+    };
     let many = |c: &'static [i32]| Some(Zone::Ambiguous(c));
     // Every abbreviation is at most four letters.
     let mut upper = [0u8; 4];
@@ -448,13 +473,20 @@ fn zone_abbreviation(abbr: &[u8]) -> Option<Zone> {
         b"WEST" | b"BST" | b"CET" | b"MET" | b"WAT" => one(60),
         b"CEST" | b"MEST" | b"EET" | b"SAST" | b"CAT" => one(120),
         b"EEST" | b"EAT" => one(180),
-        b"MSK" => Some(Zone::Moscow),
+        b"MSK" => russian(180),
+        b"YEKT" => russian(300),
+        b"OMST" | b"NOVT" => russian(360),
+        b"KRAT" => russian(420),
+        b"IRKT" => russian(480),
+        b"YAKT" => russian(540),
+        b"VLAT" => russian(600),
+        b"MAGT" => russian(660),
         b"MSD" | b"GST" | b"SAMT" => one(240),
         b"IRST" => one(210),
         b"PKT" | b"UZT" => one(300),
         b"IST" => many(&[330, 60, 120]),
         b"NPT" => one(345),
-        b"ICT" | b"WIB" | b"KRAT" => one(420),
+        b"ICT" | b"WIB" => one(420),
         b"HKT" | b"SGT" | b"PHT" | b"MYT" | b"AWST" | b"WITA" => one(480),
         b"JST" | b"KST" | b"WIT" => one(540),
         b"ACST" => one(570),
@@ -481,7 +513,14 @@ fn zone_abbreviation(abbr: &[u8]) -> Option<Zone> {
         b"NDT" => one(-150),
         b"BRT" | b"ART" | b"UYT" | b"CLST" => one(-180),
         b"BRST" | b"UYST" => one(-120),
-        b"CLT" | b"VET" | b"BOT" => one(-240),
+        b"CLT" | b"BOT" => one(-240),
+        // Venezuela: −04:30 from 2007-12-09 03:00 to 2016-05-01 02:30.
+        b"VET" => Some(Zone::Changed {
+            usual: -240,
+            during: -270,
+            from: 1_197_169_200,
+            to: 1_462_069_800,
+        }),
         b"COT" | b"PET" | b"ECT" => one(-300),
         _ => None,
     }
@@ -496,6 +535,22 @@ mod tests {
 
     fn utc(text: &str) -> Option<String> {
         parse(text).and_then(|t| t.to_utc(None)).map(rfc3339)
+    }
+
+    #[test]
+    fn zones_whose_offset_changed_take_the_offset_of_the_date() {
+        let cases = [
+            ("Sun Mar 20 12:00:00 MSK 2011", "2011-03-20T09:00:00Z"),
+            ("Mon Jul  4 12:00:00 MSK 2011", "2011-07-04T08:00:00Z"),
+            ("Mon Nov  3 12:00:00 MSK 2014", "2014-11-03T09:00:00Z"),
+            ("Mon Jan 10 12:00:00 KRAT 2011", "2011-01-10T05:00:00Z"),
+            ("Tue Jan 10 12:00:00 KRAT 2012", "2012-01-10T04:00:00Z"),
+            ("Sat Jan  1 12:00:00 VET 2011", "2011-01-01T16:30:00Z"),
+            ("Thu Jun  1 12:00:00 VET 2017", "2017-06-01T16:00:00Z"),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(utc(text).as_deref(), Some(expected), "{text}");
+        }
     }
 
     #[test]
