@@ -168,6 +168,9 @@ impl Unwrapper {
 
     /// Reads one whole message. `None` when it has no headers at all.
     pub fn read<'a>(&self, raw: &'a [u8]) -> Option<Layer<'a>> {
+        if !starts_with_a_header(raw) {
+            return None;
+        }
         let message = self.parse(raw)?;
         if message.headers().is_empty() {
             return None;
@@ -772,9 +775,53 @@ fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
     None
 }
 
+/// True when `raw` starts as mail does, with a header field: a name of
+/// printable ASCII then a colon (after blank lines or a UTF-8 byte-order
+/// mark). Random bytes may hold something a lenient parser takes for a
+/// header further on; they are not mail.
+fn starts_with_a_header(raw: &[u8]) -> bool {
+    let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
+    let start = raw
+        .iter()
+        .position(|&b| b != b'\r' && b != b'\n')
+        .unwrap_or(raw.len());
+    let line = &raw[start..];
+    let name = line
+        .iter()
+        .position(|&b| !(33..=126).contains(&b) || b == b':')
+        .unwrap_or(line.len());
+    let rest = &line[name..];
+    let after_space = rest
+        .iter()
+        .position(|&b| b != b' ' && b != b'\t')
+        .unwrap_or(rest.len());
+    name > 0 && rest.get(after_space) == Some(&b':')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mail_starts_with_a_header_field() {
+        for raw in [
+            &b"Return-Path: <>\n"[..],
+            b"\r\n\nReceived: from a by b\n",
+            b"\xef\xbb\xbfSubject: x\n",
+            b"X-Odd_Name! : y\n",
+        ] {
+            assert!(starts_with_a_header(raw), "{raw:?}");
+        }
+        for raw in [
+            &b""[..],
+            b": no name\n",
+            b"no colon on this line\nSubject: x\n",
+            b"\x7c\x80\x98\x0c: binary\n",
+            b"two words: not a field name\n",
+        ] {
+            assert!(!starts_with_a_header(raw), "{raw:?}");
+        }
+    }
 
     #[test]
     fn inline_copy_after_qmail_banner() {

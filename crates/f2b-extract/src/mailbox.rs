@@ -116,6 +116,16 @@ impl Mailboxes {
             .fill_buf()
             .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
         if head.starts_with(b"From ") {
+            // Lines ended by a bare CR (classic Mac OS): the From line ends in
+            // one, and no LF comes in what is read.
+            let bare_cr = memchr::memchr(b'\n', head).is_none()
+                && head
+                    .get(..MAX_FROM_LINE + 1)
+                    .unwrap_or(head)
+                    .contains(&b'\r');
+            if bare_cr {
+                reader = Box::new(io::BufReader::new(BareCr(reader)));
+            }
             self.current = Some(Source::Mbox(
                 MboxSplitter::new(name, reader).with_max_message(self.max_message),
             ));
@@ -197,6 +207,22 @@ impl Mailboxes {
             )));
         }
         Ok(numbered)
+    }
+}
+
+/// A reader of an mbox whose lines end in a bare CR: every CR becomes an
+/// LF, byte for byte, so that offsets stay those of the file.
+struct BareCr<R>(R);
+
+impl<R: Read> Read for BareCr<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        let n = self.0.read(out)?;
+        for b in &mut out[..n] {
+            if *b == b'\r' {
+                *b = b'\n';
+            }
+        }
+        Ok(n)
     }
 }
 

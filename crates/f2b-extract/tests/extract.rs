@@ -233,6 +233,23 @@ fn crlf_and_bare_cr_line_endings_give_the_same_records() {
     }
 }
 
+#[test]
+fn an_mbox_with_bare_cr_line_endings_splits_as_with_lf() {
+    let dir = tempfile::tempdir().unwrap();
+    let lf = mbox_of(&SHAPES);
+    let cr: Vec<u8> = lf
+        .iter()
+        .map(|&b| if b == b'\n' { b'\r' } else { b })
+        .collect();
+    fs::write(dir.path().join("lf.mbox"), &lf).unwrap();
+    fs::write(dir.path().join("cr.mbox"), &cr).unwrap();
+    let (lf_out, ..) = run_in(dir.path(), &["lf.mbox"], None);
+    let (cr_out, cr_err, _) = run_in(dir.path(), &["cr.mbox"], None);
+    assert_eq!(records(&lf_out).len(), 6);
+    // Same records at the same offsets (the byte counts are the same).
+    assert_eq!(cr_out.replace("cr.mbox", "lf.mbox"), lf_out, "{cr_err}");
+}
+
 /// An mbox made of fixtures, each behind a From line.
 fn mbox_of(names: &[&str]) -> Vec<u8> {
     let mut mbox = Vec::new();
