@@ -41,6 +41,21 @@ impl<'a> Hop<'a> {
             .or_else(|| net::first_ip(part))
     }
 
+    /// The sending machine's own name when it handed the message over from
+    /// a public address: `from HOST (… [IP])` with a qualified HOST (not
+    /// `localhost`, not an address). The name it gave itself.
+    pub fn public_sender(&self) -> Option<String> {
+        let ip = self.from_ip()?;
+        if net::scope(ip) != net::Scope::Public {
+            return None;
+        }
+        let start = self.from?;
+        let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
+        let name = first_word_outside_comments(&self.clauses[start + 4..end])
+            .and_then(|w| net::host_name(&w))?;
+        (name.contains('.') && !name.starts_with("localhost")).then_some(name)
+    }
+
     /// The receiving machine: `by HOST` outside comments.
     pub fn by_host(&self) -> Option<String> {
         let start = self.by?;
@@ -278,6 +293,29 @@ mod tests {
             Hop::new("from web1 (user@rdns.example.net [198.51.100.8] (may be forged)) by mx.example.net").from_ip(),
             ip("198.51.100.8")
         );
+        // The name a sender gave itself, when it handed over from a public address.
+        let sender = |h: &str| Hop::new(h).public_sender();
+        assert_eq!(
+            sender("from nas.example-family.de (p4FD2C3A1.dip.t-dialin.net [79.210.195.161]) by mrelayeu.kundenserver.de").as_deref(),
+            Some("nas.example-family.de")
+        );
+        assert_eq!(
+            sender("from localhost (localhost [127.0.0.1]) by h.example.org"),
+            None
+        );
+        assert_eq!(
+            sender("from web1 (web1 [198.51.100.8]) by mx.example.net"),
+            None
+        );
+        assert_eq!(
+            sender("from [192.168.1.5] (rdns.example.net [198.51.100.8]) by mx.example.net"),
+            None
+        );
+        assert_eq!(
+            sender("from nas.example.de (nas [192.168.1.5]) by mx.example.net"),
+            None
+        );
+        assert_eq!(sender("by web1.example.org (Postfix, from userid 0)"), None);
         let fetched = Hop::new("from pop.mail.com [74.208.5.20] by localhost with POP3 (fetchmail-6.3.21) for <c@localhost> (single-drop); Thu,  6 Jun 2013 06:21:17 +0200 (CEST)");
         assert!(fetched.fetch());
     }

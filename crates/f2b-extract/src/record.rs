@@ -201,13 +201,18 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
 
     let (message_ts, own_ts) = report_time(&path, envelope);
     let hint = copy.headers.date.and_then(|d| d.offset());
-    // The copy's own first hop: where the report was submitted.
+    // The copy's own first hop: where the report was submitted; or, when
+    // the server handed it straight to a relay (msmtp, nullmailer), the
+    // name the server gave itself there.
     let own_mta = copy
         .headers
         .received
         .last()
         .filter(|_| !quoting)
-        .and_then(|r| Hop::new(r).by_host());
+        .and_then(|r| {
+            let hop = Hop::new(r);
+            hop.public_sender().or_else(|| hop.by_host())
+        });
     let reporter_host = reporter_host(&report, copy, own_mta.as_deref(), carrier, quoting);
     let reporter_ip = reporter_ip(&path, own_mta.as_deref(), reporter_host.as_deref());
     let own_msgid = copy.headers.message_id.is_some();
