@@ -179,7 +179,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
     // [Fail2Ban] …", "Re: [Fail2Ban] …") is read as the copy, but its
     // headers are its own, not the report's.
     let quoting = path.len() == 1 && subject_quotes_a_report(root);
-    if quoting && !is_bounce(root) {
+    if (quoting && !is_bounce(root)) || (path.len() > 1 && is_reply(root)) {
         return Outcome::Skipped(
             Reason::NotBounce,
             "a reply to a Fail2Ban report (or an auto-reply, a forward), not a bounce of one",
@@ -467,6 +467,43 @@ fn banner_host(bounce: &Layer) -> Option<String> {
 fn subject_quotes_a_report(layer: &Layer) -> bool {
     let subject = layer.headers.subject.as_deref().unwrap_or("");
     find_ascii_ci(subject, "[fail2ban]").is_some_and(|i| !subject[..i].trim().is_empty())
+}
+
+/// True when the message is a reply, an auto-reply or a forward of a
+/// report (its subject quotes the report's after `Re:`, `AW:`, `Out of
+/// Office`, `Abwesenheitsnotiz:`, `Automatic reply:`, `Fwd:` …) and nothing
+/// says it is a bounce (no DSN, not from a mailer daemon).
+fn is_reply(root: &Layer) -> bool {
+    const MARKS: [&str; 16] = [
+        "re:",
+        "aw:",
+        "antw:",
+        "sv:",
+        "vs:",
+        "odp:",
+        "r:",
+        "fw:",
+        "fwd:",
+        "wg:",
+        "tr:",
+        "auto",
+        "out of office",
+        "abwesen",
+        "vacation",
+        "réponse automatique",
+    ];
+    let h = &root.headers;
+    let subject = h.subject.as_deref().unwrap_or("");
+    let Some(tag) = find_ascii_ci(subject, "[fail2ban]") else {
+        return false;
+    };
+    let before = subject[..tag].trim_start().to_lowercase();
+    let from = h.from.as_deref().unwrap_or("").to_ascii_lowercase();
+    root.dsn.is_none()
+        && !["mailer-daemon", "postmaster", "mail-daemon"]
+            .iter()
+            .any(|w| from.contains(w))
+        && MARKS.iter().any(|m| before.starts_with(m))
 }
 
 fn is_bounce(root: &Layer) -> bool {
