@@ -36,8 +36,19 @@ impl<'a> Hop<'a> {
         let start = self.from?;
         let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
         let part = &self.clauses[start..end];
+        // Most often the first `[IP]` is the comment's (`(RDNS [IP])`): no
+        // need to look further.
+        let first = bracketed_ip(part);
+        if let Some((at, ip)) = first {
+            let before = &part[..at];
+            let open = memchr::memchr_iter(b'(', before.as_bytes()).count();
+            let closed = memchr::memchr_iter(b')', before.as_bytes()).count();
+            if open > closed && !names_helo(before) {
+                return Some(ip);
+            }
+        }
         comment_ip(part)
-            .or_else(|| bracketed_ip(part))
+            .or(first.map(|(_, ip)| ip))
             .or_else(|| net::first_ip(part))
     }
 
@@ -109,7 +120,7 @@ fn ip_in_comment(comment: &str) -> Option<IpAddr> {
         let helo_value = word
             .get(..5)
             .is_some_and(|p| p.eq_ignore_ascii_case("helo="));
-        if !(after_helo || helo_word || helo_value) {
+        if !(after_helo || helo_word || helo_value) && may_be_an_address(word) {
             if let Some(ip) = net::parse_ip(word) {
                 return Some(ip);
             }
@@ -119,16 +130,40 @@ fn ip_in_comment(comment: &str) -> Option<IpAddr> {
     None
 }
 
-/// The first `[IP]` in `text`.
-fn bracketed_ip(text: &str) -> Option<IpAddr> {
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        let after = &rest[open + 1..];
+/// Whether `word` can be an address, as [`net::parse_ip`] reads one: hex
+/// digits, dots and colons between brackets, or an `IPv6:` literal (most
+/// words of a comment are host names, not worth parsing).
+fn may_be_an_address(word: &str) -> bool {
+    let core = word.trim_matches(|c| matches!(c, '[' | ']' | '(' | ')' | '<' | '>' | ',' | ';'));
+    core.len() >= 2
+        && (core
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':' || b == b'%')
+            || core
+                .get(..5)
+                .is_some_and(|p| p.eq_ignore_ascii_case("ipv6:")))
+}
+
+/// True when `before` ends by naming a HELO (`helo=`, `HELO `): what comes
+/// next is the name the sender gave, not its address.
+fn names_helo(before: &str) -> bool {
+    let ends = |s: &str, w: &str| {
+        s.len() >= w.len() && s.as_bytes()[s.len() - w.len()..].eq_ignore_ascii_case(w.as_bytes())
+    };
+    ends(before, "helo=") || ends(before.trim_end(), "helo")
+}
+
+/// The first `[IP]` in `text`, with where its `[` is.
+fn bracketed_ip(text: &str) -> Option<(usize, IpAddr)> {
+    let mut from = 0;
+    while let Some(open) = text[from..].find('[') {
+        let at = from + open;
+        let after = &text[at + 1..];
         let close = after.find(']')?;
         if let Some(ip) = net::parse_ip(&after[..close]) {
-            return Some(ip);
+            return Some((at, ip));
         }
-        rest = &after[close..];
+        from = at + 1 + close;
     }
     None
 }
