@@ -181,7 +181,7 @@ impl Unwrapper {
 
     fn layer<'a>(&self, message: &Message<'a>, depth: usize, budget: &mut usize) -> Layer<'a> {
         let mut layer = Layer {
-            headers: headers_of(message.headers()),
+            headers: headers_of(message.headers(), &message.raw_message),
             has_body: true,
             ..Layer::default()
         };
@@ -275,7 +275,7 @@ impl Unwrapper {
     fn headers_copy<'t>(&self, text: &'t str) -> Option<Layer<'t>> {
         let copy = self.parse_headers(text)?;
         let mut copy = Layer {
-            headers: headers_of(copy.headers()),
+            headers: headers_of(copy.headers(), &copy.raw_message),
             has_body: false,
             ..Layer::default()
         };
@@ -364,9 +364,16 @@ fn lossy(bytes: &[u8]) -> Cow<'_, str> {
 }
 
 /// The headers f2b uses, from a parsed header list.
-fn headers_of<'a>(headers: &[Header<'a>]) -> Headers<'a> {
+fn headers_of<'a>(headers: &[Header<'a>], raw: &[u8]) -> Headers<'a> {
     let mut out = Headers::default();
     for header in headers {
+        if header.name == HeaderName::Subject
+            && header.value == HeaderValue::Empty
+            && out.subject.is_none()
+        {
+            out.subject = cut_subject(header, raw).map(Cow::Owned);
+            continue;
+        }
         let value = match &header.value {
             HeaderValue::Text(t) => t,
             HeaderValue::TextList(list) => match list.first() {
@@ -396,6 +403,23 @@ fn headers_of<'a>(headers: &[Header<'a>]) -> Headers<'a> {
         }
     }
     out
+}
+
+/// The text of a Subject cut off by the end of its message before its line
+/// break (a copy cut short, the last header before a MIME boundary), which
+/// mail-parser reads as empty: read again from the raw bytes, with the line
+/// break added.
+fn cut_subject(header: &Header<'_>, raw: &[u8]) -> Option<String> {
+    let value = raw.get(header.offset_start as usize..header.offset_end as usize)?;
+    if value.iter().all(u8::is_ascii_whitespace) {
+        return None;
+    }
+    let mut line = b"Subject:".to_vec();
+    line.extend_from_slice(value);
+    line.extend_from_slice(b"\n\n");
+    let parsed = mail_parser::MessageParser::new().parse(&line)?;
+    let subject = parsed.subject()?;
+    Some(fold(subject).into_owned())
 }
 
 /// True when the text still reads as base64 (its first line is all base64).

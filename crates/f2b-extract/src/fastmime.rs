@@ -452,7 +452,10 @@ impl<'a> Block<'a> {
             };
             let value = mail.sub(colon + 1..end);
             let value = match name {
-                HeaderName::Subject => unstructured(value, terminated),
+                // A Subject cut off by the end of the input is read all the
+                // same (mail-parser reads it as empty; f2b reads it again,
+                // see `bounce::cut_subject`).
+                HeaderName::Subject => unstructured(value, true),
                 // Only the last of these counts; they are read below.
                 HeaderName::ContentTransferEncoding => {
                     encoding = Some((value, terminated));
