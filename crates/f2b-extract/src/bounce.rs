@@ -267,6 +267,7 @@ impl Unwrapper {
                 };
                 layer.copies.extend(copy);
             }
+            ("text", "html") => layer.texts.push(Cow::Owned(html_text(&text))),
             _ => layer.texts.push(text),
         }
     }
@@ -402,6 +403,69 @@ fn headers_of<'a>(headers: &[Header<'a>], raw: &[u8]) -> Headers<'a> {
             _ => {}
         }
     }
+    out
+}
+
+/// The text of an HTML part as prose: tags dropped (those that break a
+/// line become a line break), the common entities decoded. Enough for the
+/// sentences f2b reads (`after <b>9</b> attempts`, `<td>[Fail2Ban] …</td>`).
+fn html_text(html: &str) -> String {
+    const BREAKS: [&str; 12] = [
+        "br",
+        "p",
+        "div",
+        "tr",
+        "li",
+        "table",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "pre",
+        "blockquote",
+    ];
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(open) = rest.find(['<', '&']) {
+        out.push_str(&rest[..open]);
+        rest = &rest[open..];
+        if rest.starts_with('<') {
+            let Some(close) = rest.find('>') else {
+                rest = "";
+                break;
+            };
+            let name = rest[1..close]
+                .trim_start_matches('/')
+                .split(|c: char| c.is_whitespace() || c == '/')
+                .next()
+                .unwrap_or("");
+            if BREAKS.iter().any(|b| name.eq_ignore_ascii_case(b)) {
+                out.push('\n');
+            }
+            rest = &rest[close + 1..];
+        } else {
+            let entities = [
+                ("&nbsp;", ' '),
+                ("&amp;", '&'),
+                ("&lt;", '<'),
+                ("&gt;", '>'),
+                ("&quot;", '"'),
+                ("&#39;", '\''),
+                ("&apos;", '\''),
+            ];
+            match entities.iter().find(|(e, _)| rest.starts_with(e)) {
+                Some((e, c)) => {
+                    out.push(*c);
+                    rest = &rest[e.len()..];
+                }
+                None => {
+                    out.push('&');
+                    rest = &rest[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -825,6 +889,20 @@ fn starts_with_a_header(raw: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_parts_read_as_prose() {
+        assert_eq!(
+            html_text("<p>The IP <b>192.0.2.1</b> has just been banned by Fail2Ban after <b>9</b>&nbsp;attempts against <i>ssh</i>.</p><br/>Regards &amp; bye"),
+            "\nThe IP 192.0.2.1 has just been banned by Fail2Ban after 9 attempts against ssh.\n\nRegards & bye"
+        );
+        assert_eq!(
+            html_text("<td>[Fail2Ban] SSH: banned 192.0.2.2</td></tr>"),
+            "[Fail2Ban] SSH: banned 192.0.2.2\n"
+        );
+        assert_eq!(html_text("a < b &unknown; <unclosed"), "a ");
+        assert_eq!(html_text("x &unknown; y"), "x &unknown; y");
+    }
 
     #[test]
     fn mail_starts_with_a_header_field() {

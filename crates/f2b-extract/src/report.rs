@@ -225,7 +225,14 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
         .nth(2)
         .map_or(text.len(), |i| at + i);
     let sentence = fold(&text[at..end]);
-    let failures = after_word(&sentence, "after ").and_then(|w| w.parse::<u32>().ok());
+    // "after N attempts", or a customised "(N failures)".
+    let failures = after_word(&sentence, "after ")
+        .and_then(|w| w.parse::<u32>().ok())
+        .or_else(|| {
+            let before = &sentence[..find_ascii_ci(&sentence, " failure")?];
+            let digits = before.len() - before.bytes().rev().take_while(u8::is_ascii_digit).count();
+            before[digits..].parse::<u32>().ok()
+        });
     let jail = find_ascii_ci(&sentence, " against ").map(|i| {
         let rest = &sentence[i + 9..];
         // The name ends the sentence: up to ". " or the end of the text we took.
@@ -454,6 +461,15 @@ mod tests {
             (r.bans[0].ip.to_string().as_str(), r.jail.as_deref()),
             ("192.0.2.46", Some("ssh-iptables"))
         );
+        // "(N failures)" in a customised sentence.
+        let r = recognize(&layer(
+            None,
+            Some(
+                "The IP 192.0.2.48 has been banned by Fail2Ban (4 failures) in jail postfix-sasl.",
+            ),
+        ))
+        .unwrap();
+        assert_eq!(r.bans[0].failures, Some(4));
         // "banned IP 192.0.2.47": the first address after the verb.
         let r = recognize(&layer(Some("[Fail2Ban] sshd: banned IP 192.0.2.47"), None)).unwrap();
         assert_eq!(
