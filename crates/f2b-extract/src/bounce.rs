@@ -297,13 +297,23 @@ impl Unwrapper {
 
     /// Looks for a copy inside the texts: inline after a banner, or quoted.
     fn inline_copies<'a>(&self, layer: &mut Layer<'a>, depth: usize, budget: &mut usize) {
-        let mut found = None;
+        let mut found: Option<Layer<'a>> = None;
         for text in &layer.texts {
-            found = match text {
+            let copy = match text {
                 Cow::Borrowed(text) => self.inline_copy(text, depth, budget),
                 Cow::Owned(text) => self.inline_copy(text, depth, budget).map(Layer::into_owned),
             };
-            if found.is_some() {
+            let Some(copy) = copy else {
+                continue;
+            };
+            // The first copy, unless it is only headers (a notice listing
+            // the original's From, Subject and Date) and a later text holds
+            // the whole report (an attached original.eml).
+            let whole = copy.has_body;
+            if found.is_none() || (whole && crate::report::recognize(&copy).is_some()) {
+                found = Some(copy);
+            }
+            if found.as_ref().is_some_and(|f| f.has_body) {
                 break;
             }
         }
