@@ -115,7 +115,14 @@ impl Mailboxes {
         let head = reader
             .fill_buf()
             .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-        if head.starts_with(b"From ") {
+        // Blank lines (or a byte-order mark) before the first From line, as
+        // some exporters and files cut at a separator leave, are skipped.
+        let lead = leading_blank(head);
+        if head[lead..].starts_with(b"From ") {
+            reader.consume(lead);
+            let head = reader
+                .fill_buf()
+                .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
             // Lines ended by a bare CR (classic Mac OS): the From line ends in
             // one, and no LF comes in what is read.
             let bare_cr = memchr::memchr(b'\n', head).is_none()
@@ -126,9 +133,9 @@ impl Mailboxes {
             if bare_cr {
                 reader = Box::new(io::BufReader::new(BareCr(reader)));
             }
-            self.current = Some(Source::Mbox(
-                MboxSplitter::new(name, reader).with_max_message(self.max_message),
-            ));
+            let mut splitter = MboxSplitter::new(name, reader).with_max_message(self.max_message);
+            splitter.base = lead as u64;
+            self.current = Some(Source::Mbox(splitter));
             return Ok(None);
         }
         if head.is_empty() {
@@ -208,6 +215,26 @@ impl Mailboxes {
         }
         Ok(numbered)
     }
+}
+
+/// How many bytes at the start of `head` are blank lines or a UTF-8
+/// byte-order mark (none when no From line comes after them).
+fn leading_blank(head: &[u8]) -> usize {
+    let bom = if head.starts_with(b"\xef\xbb\xbf") {
+        3
+    } else {
+        0
+    };
+    let blank = head[bom..]
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
+        .count();
+    // Up to the start of the line the first non-blank byte is on.
+    let line = head[bom..bom + blank]
+        .iter()
+        .rposition(|&b| b == b'\n' || b == b'\r')
+        .map_or(0, |i| i + 1);
+    bom + line
 }
 
 /// A reader of an mbox whose lines end in a bare CR: every CR becomes an

@@ -250,6 +250,27 @@ fn an_mbox_with_bare_cr_line_endings_splits_as_with_lf() {
     assert_eq!(cr_out.replace("cr.mbox", "lf.mbox"), lf_out, "{cr_err}");
 }
 
+#[test]
+fn blank_lines_or_a_bom_before_the_first_from_line_keep_an_mbox_an_mbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = mbox_of(&SHAPES);
+    fs::write(dir.path().join("plain.mbox"), &mbox).unwrap();
+    let (expected, ..) = run_in(dir.path(), &["plain.mbox"], None);
+    assert_eq!(records(&expected).len(), 6);
+    for lead in [&b"\n"[..], b"\r\n\n", b"  \n", b"\xef\xbb\xbf"] {
+        let mut led = lead.to_vec();
+        led.extend_from_slice(&mbox);
+        fs::write(dir.path().join("led.mbox"), &led).unwrap();
+        let (out, err, _) = run_in(dir.path(), &["led.mbox"], None);
+        let got = records(&out);
+        assert_eq!(got.len(), 6, "{lead:?}: {err}");
+        // The offsets are the file's: shifted by the bytes before.
+        let first = got[0]["src"].as_str().unwrap().to_string();
+        assert_eq!(first, format!("led.mbox:{}", lead.len()), "{lead:?}");
+        assert_eq!(without_src(&out), without_src(&expected), "{lead:?}");
+    }
+}
+
 /// An mbox made of fixtures, each behind a From line.
 fn mbox_of(names: &[&str]) -> Vec<u8> {
     let mut mbox = Vec::new();
