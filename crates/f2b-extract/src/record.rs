@@ -498,28 +498,38 @@ fn is_reply(root: &Layer) -> bool {
         return false;
     };
     let before = subject[..tag].trim_start().to_lowercase();
-    let from = h.from.as_deref().unwrap_or("").to_ascii_lowercase();
-    root.dsn.is_none()
-        && !["mailer-daemon", "postmaster", "mail-daemon"]
-            .iter()
-            .any(|w| from.contains(w))
-        && MARKS.iter().any(|m| before.starts_with(m))
+    root.dsn.is_none() && !from_a_mailer(root) && MARKS.iter().any(|m| before.starts_with(m))
+}
+
+/// True when the message's sender is a mail system (MAILER-DAEMON,
+/// postmaster, "Mail Delivery System").
+fn from_a_mailer(root: &Layer) -> bool {
+    let from = root
+        .headers
+        .from
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    [
+        "mailer-daemon",
+        "postmaster",
+        "mail delivery",
+        "mail-daemon",
+    ]
+    .iter()
+    .any(|w| from.contains(w))
 }
 
 fn is_bounce(root: &Layer) -> bool {
-    let h = &root.headers;
-    let from = h.from.as_deref().unwrap_or("").to_ascii_lowercase();
-    let subject = h.subject.as_deref().unwrap_or("").to_ascii_lowercase();
+    let subject = root
+        .headers
+        .subject
+        .as_deref()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     root.dsn.is_some()
         || !root.copies.is_empty()
-        || [
-            "mailer-daemon",
-            "postmaster",
-            "mail delivery",
-            "mail-daemon",
-        ]
-        .iter()
-        .any(|w| from.contains(w))
+        || from_a_mailer(root)
         || [
             "undeliver",
             "returned mail",
