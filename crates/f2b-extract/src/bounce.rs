@@ -185,11 +185,25 @@ impl Unwrapper {
             has_body: true,
             ..Layer::default()
         };
-        for part in &message.parts {
+        for (i, part) in message.parts.iter().enumerate() {
             if *budget == 0 {
                 break;
             }
             *budget -= 1;
+            // A copy returned as a part of its own without part headers
+            // (X1's OpenMail): its header lines follow the boundary and are
+            // read as the part's; its body is the part's.
+            if i > 0 && depth < MAX_DEPTH && has_message_headers(&part.headers) {
+                if let PartType::Text(text) = &part.body {
+                    layer.copies.push(Layer {
+                        headers: headers_of(&part.headers, &message.raw_message),
+                        has_body: !text.trim().is_empty(),
+                        texts: vec![reborrow(text)],
+                        ..Layer::default()
+                    });
+                    continue;
+                }
+            }
             let (ctype, subtype) = match part.content_type() {
                 Some(ct) => (
                     lower_case(ct.ctype()),
@@ -414,6 +428,17 @@ fn headers_of<'a>(headers: &[Header<'a>], raw: &[u8]) -> Headers<'a> {
         }
     }
     out
+}
+
+/// True when part headers are a message's rather than a MIME part's: they
+/// hold a Subject, Message-Id, Received or From.
+fn has_message_headers(headers: &[Header<'_>]) -> bool {
+    headers.iter().any(|h| {
+        matches!(
+            h.name,
+            HeaderName::Subject | HeaderName::MessageId | HeaderName::Received | HeaderName::From
+        )
+    })
 }
 
 /// The text of an HTML part as prose: tags dropped (those that break a
