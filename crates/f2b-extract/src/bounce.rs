@@ -282,6 +282,18 @@ impl Unwrapper {
                 layer.copies.extend(copy);
             }
             ("text", "html") => layer.texts.push(Cow::Owned(html_text(&text))),
+            // The copy's headers returned as a text attachment (X6's
+            // "mailheaders-….txt"): a part that starts as a message does.
+            ("text", "plain") if depth < MAX_DEPTH && starts_as_a_message(&text) => {
+                let copy = match &text {
+                    Cow::Borrowed(text) => self.headers_copy(text),
+                    Cow::Owned(text) => self.headers_copy(text).map(Layer::into_owned),
+                };
+                match copy {
+                    Some(copy) => layer.copies.push(copy),
+                    None => layer.texts.push(text),
+                }
+            }
             _ => layer.texts.push(text),
         }
     }
@@ -428,6 +440,23 @@ fn headers_of<'a>(headers: &[Header<'a>], raw: &[u8]) -> Headers<'a> {
         }
     }
     out
+}
+
+/// True when `text` starts with a header block that is a message's: a
+/// header field first, and a Subject, Message-Id, Received or From among the
+/// fields before the first blank line.
+fn starts_as_a_message(text: &str) -> bool {
+    if !starts_with_a_header(text.as_bytes()) {
+        return false;
+    }
+    text.lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .any(|(name, _)| {
+            ["subject", "message-id", "received", "from"]
+                .iter()
+                .any(|n| name.trim_end().eq_ignore_ascii_case(n))
+        })
 }
 
 /// True when part headers are a message's rather than a MIME part's: they
