@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-60}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(extract_message fast_path mbox_split ndjson_record prefix2as autnums ranges)
+[ ${#targets[@]} -gt 0 ] || targets=(extract_message fast_path mbox_split ndjson_record routes as_names ranges)
 
 if ! cargo fuzz --help >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked --version 0.13.2

@@ -39,8 +39,8 @@ for f in crates/*/tests/fixtures/*.ndjson; do
 done
 seed ndjson_record "$tmp"/crates_*.ndjson
 
-seed prefix2as crates/f2b-asn/tests/fixtures/routes-*.tsv
-seed autnums crates/f2b-asn/tests/fixtures/as-names.html
+seed routes crates/f2b-asn/tests/fixtures/routes-*.tsv
+seed as_names crates/f2b-asn/tests/fixtures/as-names.html
 seed ranges crates/f2b-asn/tests/fixtures/ranges.csv crates/f2b-asn/tests/fixtures/ranges.tsv
 
 for t in fuzz/corpus/*; do echo "$t: $(ls "$t" | wc -l) inputs"; done

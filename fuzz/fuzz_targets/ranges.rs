@@ -5,8 +5,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use f2b_asn::autnums::AsNames;
-use f2b_asn::prefix2as::Prefix2As;
+use f2b_asn::as_names::AsNames;
+use f2b_asn::routes::Prefix2As;
 use f2b_asn::ranges;
 use f2b_core::input::Input;
 use libfuzzer_sys::fuzz_target;

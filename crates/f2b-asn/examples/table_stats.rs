@@ -10,8 +10,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use f2b_asn::autnums::AsNames;
-use f2b_asn::prefix2as::Prefix2As;
+use f2b_asn::as_names::AsNames;
+use f2b_asn::routes::Prefix2As;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut names_path: Option<PathBuf> = None;

@@ -3,13 +3,13 @@
 //!
 //! The modules, in the order data flows:
 //! - [`prefix`]: addresses and prefixes (fast parsing, display);
-//! - [`prefix2as`]: Route Views prefix2as rows and the longest-prefix-match
-//!   table ([`prefix2as::Prefix2As`], a tree bitmap per family);
+//! - [`routes`]: Route Views prefix2as rows and the longest-prefix-match
+//!   table ([`routes::Prefix2As`], a tree bitmap per family);
 //! - [`ranges`]: `start,end,asn,name` CSV and iptoasn TSV, decomposed into
 //!   CIDR blocks in the same table;
 //! - [`snapshots`]: dated prefix2as snapshots, chosen per record by its `ts`;
-//! - [`mmdb`]: GeoLite2-ASN as a routing source;
-//! - [`autnums`]: AS names and countries from CIDR Report's `autnums.html`;
+//! - [`asn_db`]: GeoLite2-ASN as a routing source;
+//! - [`as_names`]: AS names and countries from CIDR Report's `autnums.html`;
 //! - [`sources`]: finding and loading all of the above;
 //! - [`stage`]: the fields written per record.
 //!
@@ -26,12 +26,12 @@ use f2b_core::output::RecordWriter;
 use f2b_core::progress::Progress;
 use f2b_core::{Patch, Result};
 
-pub mod autnums;
-pub mod mmdb;
+pub mod as_names;
+pub mod asn_db;
 pub mod prefix;
-pub mod prefix2as;
 pub mod problems;
 pub mod ranges;
+pub mod routes;
 pub mod snapshots;
 pub mod sources;
 pub mod stage;

@@ -14,10 +14,10 @@ use f2b_core::input::Input;
 use f2b_core::Result;
 use ipnet::{Ipv4Subnets, Ipv6Subnets};
 
-use crate::autnums::AsNames;
+use crate::as_names::AsNames;
 use crate::prefix::{parse_ip, Prefix};
-use crate::prefix2as::{lossy, parse_asn, Prefix2As};
 use crate::problems::{read_rows, RowProblem};
+use crate::routes::{lossy, parse_asn, Prefix2As};
 
 /// One range row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -191,7 +191,7 @@ pub fn load_file(
 ) -> Result<RangeStats> {
     let stats = load(Input::open(path)?, table, names, problem)?;
     if stats.ranges + stats.not_routed == 0 {
-        return Err(crate::prefix2as::not_a(
+        return Err(crate::routes::not_a(
             path,
             "range file (start,end,asn,name CSV or iptoasn TSV)",
         ));

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use f2b_core::{Error, Result};
 
-use crate::autnums::AsNames;
-use crate::prefix2as::Prefix2As;
+use crate::as_names::AsNames;
 use crate::problems::RowProblem;
+use crate::routes::Prefix2As;
 
 /// An address family.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

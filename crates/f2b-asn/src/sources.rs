@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 use f2b_core::datafile::DataFile;
 use f2b_core::{Error, Result};
 
-use crate::autnums::AsNames;
-use crate::mmdb::AsnDb;
-use crate::prefix2as::Prefix2As;
+use crate::as_names::AsNames;
+use crate::asn_db::AsnDb;
 use crate::problems::RowProblems;
 use crate::ranges;
+use crate::routes::Prefix2As;
 use crate::snapshots::Snapshots;
 use crate::Args;
 

@@ -5,11 +5,11 @@ use std::net::IpAddr;
 
 use f2b_core::{Patch, Record, Result};
 
-use crate::autnums::AsNames;
-use crate::mmdb::AsnRecord;
+use crate::as_names::AsNames;
+use crate::asn_db::AsnRecord;
 use crate::prefix::{canonical, parse_ip, Prefix};
-use crate::prefix2as::Match;
 use crate::problems::{RowProblem, RowProblems};
+use crate::routes::Match;
 use crate::snapshots::Family;
 use crate::sources::{Loaded, Routing};
 use f2b_core::time::parse_rfc3339;

@@ -4,7 +4,7 @@
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use f2b_asn::prefix::{mask, Prefix};
-use f2b_asn::prefix2as::Prefix2As;
+use f2b_asn::routes::Prefix2As;
 use proptest::prelude::*;
 
 /// The reference: every route in a list, the longest containing one wins;

@@ -1,7 +1,7 @@
 //! Every public parser answers arbitrary bytes with a value or an error,
 //! never a panic (they will be fuzzed; this is the cheap first line).
 
-use f2b_asn::{autnums, prefix, prefix2as, ranges, snapshots, time};
+use f2b_asn::{as_names, prefix, ranges, routes, snapshots, time};
 use proptest::prelude::*;
 
 /// Bytes that look like data-file lines often enough to reach deep branches.
@@ -21,7 +21,7 @@ proptest! {
     #[test]
     fn prefix2as_rows(line in linelike()) {
         let mut origins = Vec::new();
-        if let Ok(Some(p)) = prefix2as::parse_row(&line, &mut origins) {
+        if let Ok(Some(p)) = routes::parse_row(&line, &mut origins) {
             prop_assert!(!origins.is_empty());
             prop_assert!(p.prefix_len() <= prefix::max_len(p.addr()));
         }
@@ -34,8 +34,8 @@ proptest! {
             l.append(&mut line);
             line = l;
         }
-        let _ = autnums::parse_line(&line);
-        let _ = autnums::decode_text(&line);
+        let _ = as_names::parse_line(&line);
+        let _ = as_names::decode_text(&line);
     }
 
     #[test]
@@ -51,6 +51,6 @@ proptest! {
         let text = String::from_utf8_lossy(&bytes);
         let _ = time::parse_rfc3339(&text);
         let _ = snapshots::parse_file_name(&text);
-        let _ = prefix2as::parse_asn(&bytes);
+        let _ = routes::parse_asn(&bytes);
     }
 }

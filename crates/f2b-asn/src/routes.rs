@@ -13,7 +13,7 @@ use f2b_core::input::Input;
 use f2b_core::{Error, Result};
 use ip_network_table_deps_treebitmap::IpLookupTable;
 
-use crate::autnums::{AsNames, NameRef};
+use crate::as_names::{AsNames, NameRef};
 use crate::prefix::{parse_ip, Prefix};
 use crate::problems::{read_rows, RowProblem};
 

@@ -3,7 +3,7 @@
 //! breaks) and of surrounding space.
 #![no_main]
 
-use f2b_asn::autnums::AsNames;
+use f2b_asn::as_names::AsNames;
 use f2b_core::input::Input;
 use libfuzzer_sys::fuzz_target;
 

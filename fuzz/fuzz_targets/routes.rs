@@ -5,7 +5,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use f2b_asn::prefix2as::Prefix2As;
+use f2b_asn::routes::Prefix2As;
 use f2b_core::input::Input;
 use libfuzzer_sys::fuzz_target;
 

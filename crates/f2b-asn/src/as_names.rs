@@ -16,8 +16,8 @@ use std::path::Path;
 use f2b_core::input::Input;
 use f2b_core::Result;
 
-use crate::prefix2as::{lossy, parse_asn};
 use crate::problems::{read_rows, RowProblem};
+use crate::routes::{lossy, parse_asn};
 
 /// One parsed line of `autnums.html`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -313,10 +313,7 @@ impl AsNames {
     ) -> Result<NamesStats> {
         let stats = self.load(Input::open(path)?, problem)?;
         if stats.entries == 0 {
-            return Err(crate::prefix2as::not_a(
-                path,
-                "CIDR Report autnums.html page",
-            ));
+            return Err(crate::routes::not_a(path, "CIDR Report autnums.html page"));
         }
         Ok(stats)
     }
@@ -394,7 +391,7 @@ mod tests {
         assert_eq!(parse(r#"<A HREF="x">as5</A>  ZZ"#), (5, s("ZZ"), None));
     }
 
-    /// Found by fuzz target `autnums`: `&#10;` (and raw control bytes) put a
+    /// Found by fuzz target `as_names`: `&#10;` (and raw control bytes) put a
     /// line break or a NUL into an AS name, which then reached CSV cells and
     /// the report.
     #[test]
