@@ -716,6 +716,17 @@ mod tests {
         cuts: Vec<usize>,
     }
 
+    impl Cuts {
+        /// A reader of `data` whose reads end at each of `cuts`.
+        fn new(data: &[u8], cuts: Vec<usize>) -> Cuts {
+            Cuts {
+                data: data.to_vec(),
+                at: 0,
+                cuts,
+            }
+        }
+    }
+
     impl Read for Cuts {
         fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
             let end = self.cuts.iter().copied().find(|&c| c > self.at);
@@ -785,11 +796,7 @@ mod tests {
             data.extend(line("Subject: last"));
             assert_eq!(split_reference(&data).len(), 4);
             for cut in next - 40..next + 60 {
-                let reader = Cuts {
-                    data: data.clone(),
-                    at: 0,
-                    cuts: vec![cut],
-                };
+                let reader = Cuts::new(&data, vec![cut]);
                 let case = format!("eol {eol:?}, last line {last_line}, read cut at {cut}");
                 assert_split_as_reference(&data, reader, MAX, &case);
             }
@@ -809,11 +816,7 @@ mod tests {
                 let next = data.len();
                 data.extend(format!("From c Wed Mar  2 16:12:15 2011{eol}>From c{eol}").bytes());
                 for cut in next - 4..next + 40 {
-                    let reader = Cuts {
-                        data: data.clone(),
-                        at: 0,
-                        cuts: vec![cut],
-                    };
+                    let reader = Cuts::new(&data, vec![cut]);
                     let case = format!("eol {eol:?}, length {len}, read cut at {cut}");
                     assert_split_as_reference(&data, reader, MAX, &case);
                 }

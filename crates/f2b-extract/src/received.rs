@@ -114,20 +114,16 @@ fn comment_ip(text: &str) -> Option<IpAddr> {
 
 /// The first address in a comment that is not a HELO name.
 fn ip_in_comment(comment: &str) -> Option<IpAddr> {
-    let mut after_helo = false;
-    for word in comment.split_whitespace() {
-        let helo_word = word.eq_ignore_ascii_case("helo");
-        let helo_value = word
-            .get(..5)
-            .is_some_and(|p| p.eq_ignore_ascii_case("helo="));
-        if !(after_helo || helo_word || helo_value) && may_be_an_address(word) {
-            if let Some(ip) = net::parse_ip(word) {
-                return Some(ip);
-            }
-        }
-        after_helo = helo_word;
-    }
-    None
+    // `helo=[IP]` is never an address word (see `may_be_an_address`); an
+    // address after `HELO ` is the name the sender gave.
+    comment
+        .split_whitespace()
+        .filter(|word| may_be_an_address(word))
+        .filter(|word| {
+            let at = word.as_ptr() as usize - comment.as_ptr() as usize;
+            !names_helo(&comment[..at])
+        })
+        .find_map(net::parse_ip)
 }
 
 /// Whether `word` can be an address, as [`net::parse_ip`] reads one: hex

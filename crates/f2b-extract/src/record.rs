@@ -460,13 +460,11 @@ fn banner_host(bounce: &Layer) -> Option<String> {
     None
 }
 
-/// Signs that a message is a bounce (of anything).
 /// True when the message's subject has the `[Fail2Ban]` tag after
 /// something else (`Re: `, `Undeliverable: `, `Out of Office AutoReply: `):
 /// a message about a report rather than the report.
 fn subject_quotes_a_report(layer: &Layer) -> bool {
-    let subject = layer.headers.subject.as_deref().unwrap_or("");
-    find_ascii_ci(subject, "[fail2ban]").is_some_and(|i| !subject[..i].trim().is_empty())
+    report::before_tag(layer.headers.subject.as_deref()).is_some_and(|b| !b.trim().is_empty())
 }
 
 /// True when the message is a reply, an auto-reply or a forward of a
@@ -492,24 +490,17 @@ fn is_reply(root: &Layer) -> bool {
         "vacation",
         "réponse automatique",
     ];
-    let h = &root.headers;
-    let subject = h.subject.as_deref().unwrap_or("");
-    let Some(tag) = find_ascii_ci(subject, "[fail2ban]") else {
+    let Some(before) = report::before_tag(root.headers.subject.as_deref()) else {
         return false;
     };
-    let before = subject[..tag].trim_start().to_lowercase();
+    let before = before.trim_start().to_lowercase();
     root.dsn.is_none() && !from_a_mailer(root) && MARKS.iter().any(|m| before.starts_with(m))
 }
 
 /// True when the message's sender is a mail system (MAILER-DAEMON,
 /// postmaster, "Mail Delivery System").
 fn from_a_mailer(root: &Layer) -> bool {
-    let from = root
-        .headers
-        .from
-        .as_deref()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let from = lower(root.headers.from.as_deref());
     [
         "mailer-daemon",
         "postmaster",
@@ -520,13 +511,14 @@ fn from_a_mailer(root: &Layer) -> bool {
     .any(|w| from.contains(w))
 }
 
+/// A header's value in ASCII lower case (`""` when absent).
+fn lower(value: Option<&str>) -> String {
+    value.unwrap_or("").to_ascii_lowercase()
+}
+
+/// Signs that a message is a bounce (of anything).
 fn is_bounce(root: &Layer) -> bool {
-    let subject = root
-        .headers
-        .subject
-        .as_deref()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let subject = lower(root.headers.subject.as_deref());
     root.dsn.is_some()
         || !root.copies.is_empty()
         || from_a_mailer(root)

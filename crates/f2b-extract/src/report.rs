@@ -56,12 +56,17 @@ pub struct Report {
 /// bounce that carries one).
 pub fn is_report(layer: &Layer) -> bool {
     let h = &layer.headers;
-    h.subject
-        .as_deref()
-        .is_some_and(|s| find_ascii_ci(s, "[fail2ban]").is_some_and(|i| s[..i].trim().is_empty()))
+    before_tag(h.subject.as_deref()).is_some_and(|b| b.trim().is_empty())
         || h.from
             .as_deref()
             .is_some_and(|f| find_ascii_ci(f, "fail2ban").is_some())
+}
+
+/// What a subject has before its `[Fail2Ban]` tag (`""` for a report's own,
+/// `Re: ` or `Undeliverable: ` for a message about one); `None` without the tag.
+pub fn before_tag(subject: Option<&str>) -> Option<&str> {
+    let subject = subject?;
+    Some(&subject[..find_ascii_ci(subject, "[fail2ban]")?])
 }
 
 /// Reads a layer as a Fail2Ban message; `None` when it is not one.
@@ -183,10 +188,6 @@ phrases!(
 
 fn parse_body(text: &str) -> Option<BodyInfo> {
     BODY_ANCHORS.find_map(text, |anchor, at| {
-        // "banned" as a word only (not the end of "unbanned").
-        if anchor == 2 && at > 0 && text.as_bytes()[at - 1].is_ascii_alphabetic() {
-            return None;
-        }
         let kind = match anchor {
             0 => return Some(parse_summary(text, at)),
             1 => {
