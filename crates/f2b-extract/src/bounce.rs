@@ -220,9 +220,10 @@ impl Unwrapper {
                     // A base64 part with junk after it (a stray boundary) is
                     // left encoded by the parser: decode what is base64.
                     let base64 = part.encoding == Encoding::Base64
-                        || part
-                            .content_transfer_encoding()
-                            .is_some_and(|e| e.trim().eq_ignore_ascii_case("base64"));
+                        || part.content_transfer_encoding().is_some_and(|e| {
+                            let e = e.split('(').next().unwrap_or_default();
+                            e.trim().eq_ignore_ascii_case("base64")
+                        });
                     let text = if base64 && looks_base64(text) {
                         Cow::Owned(lenient_base64(text))
                     } else {
@@ -284,9 +285,16 @@ impl Unwrapper {
             ("text", "html") => layer.texts.push(Cow::Owned(html_text(&text))),
             // The copy's headers returned as a text attachment (X6's
             // "mailheaders-….txt"): a part that starts as a message does.
+            // A whole copy so returned ("original message.txt") whose body
+            // has its own transfer encoding is read as the message it is.
             ("text", "plain") if depth < MAX_DEPTH && starts_as_a_message(&text) => {
+                let encoded = encoded_body(&text);
                 let copy = match &text {
+                    Cow::Borrowed(text) if encoded => self.message_copy(text, depth),
                     Cow::Borrowed(text) => self.headers_copy(text),
+                    Cow::Owned(text) if encoded => {
+                        self.message_copy(text, depth).map(Layer::into_owned)
+                    }
                     Cow::Owned(text) => self.headers_copy(text).map(Layer::into_owned),
                 };
                 match copy {
@@ -456,6 +464,21 @@ fn starts_as_a_message(text: &str) -> bool {
             ["subject", "message-id", "received", "from"]
                 .iter()
                 .any(|n| name.trim_end().eq_ignore_ascii_case(n))
+        })
+}
+
+/// True when the headers at the start of `text` give its body a base64 or
+/// quoted-printable transfer encoding.
+fn encoded_body(text: &str) -> bool {
+    text.lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter_map(|l| l.split_once(':'))
+        .any(|(name, value)| {
+            let value = value.split('(').next().unwrap_or_default().trim();
+            name.trim_end()
+                .eq_ignore_ascii_case("content-transfer-encoding")
+                && (value.eq_ignore_ascii_case("base64")
+                    || value.eq_ignore_ascii_case("quoted-printable"))
         })
 }
 

@@ -490,6 +490,8 @@ impl<'a> Block<'a> {
         if let Some((value, terminated)) = encoding {
             let value = unstructured(value, terminated);
             if let HeaderValue::Text(e) = &value {
+                // A comment may follow the value (RFC 2045): `BASE64 (generated)`.
+                let e = e.split('(').next().unwrap_or_default().trim();
                 if e.eq_ignore_ascii_case("base64") {
                     block.encoding = Encoding::Base64;
                 } else if e.eq_ignore_ascii_case("quoted-printable") {

@@ -472,7 +472,7 @@ fn subject_quotes_a_report(layer: &Layer) -> bool {
 /// Office`, `Abwesenheitsnotiz:`, `Automatic reply:`, `Fwd:` …) and nothing
 /// says it is a bounce (no DSN, not from a mailer daemon).
 fn is_reply(root: &Layer) -> bool {
-    const MARKS: [&str; 16] = [
+    const MARKS: [&str; 31] = [
         "re:",
         "aw:",
         "antw:",
@@ -480,6 +480,11 @@ fn is_reply(root: &Layer) -> bool {
         "vs:",
         "odp:",
         "r:",
+        "rif:",
+        "ref:",
+        "res:",
+        "rv:",
+        "enc:",
         "fw:",
         "fwd:",
         "wg:",
@@ -489,6 +494,16 @@ fn is_reply(root: &Layer) -> bool {
         "abwesen",
         "vacation",
         "réponse automatique",
+        "respuesta automática",
+        "risposta automatica",
+        "resposta automática",
+        "ответ:",
+        "отв:",
+        "автоответ",
+        "автоматический ответ",
+        "回复",
+        "自动回复",
+        "自動応答",
     ];
     let Some(before) = report::before_tag(root.headers.subject.as_deref()) else {
         return false;

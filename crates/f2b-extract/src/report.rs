@@ -85,15 +85,24 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
     let s = subject.unwrap_or_default();
     let b = body.unwrap_or_default();
     let kind = b.kind.or(s.kind).unwrap_or(Kind::Ban);
-    let jail = s.jail.or(b.jail).or(s.guessed_jail);
+    // A customised subject's NAME with words before the jail ("ALERT!
+    // sshd") gives way to the body's jail when it ends with it.
+    let subject_jail = match (&s.jail, &b.jail) {
+        (Some(sj), Some(bj)) if sj.contains(char::is_whitespace) && sj.ends_with(bj.as_str()) => {
+            None
+        }
+        _ => s.jail,
+    };
+    let jail = subject_jail.or(b.jail).or(s.guessed_jail);
     let bans = match kind {
         Kind::Started | Kind::Stopped | Kind::Unbanned => Vec::new(),
         Kind::Summary => b.bans,
         Kind::Ban => match (b.bans.into_iter().next(), s.ip) {
             (Some(ban), _) => vec![ban],
+            // The body's sentence names a host (`<ip-host>`), the subject the address.
             (None, Some(ip)) => vec![Ban {
                 ip,
-                failures: None,
+                failures: b.failures,
                 when: None,
             }],
             (None, None) => Vec::new(),
@@ -132,6 +141,7 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
         (": started", Some(Kind::Started)),
         (": stopped", Some(Kind::Stopped)),
         (": unbanned ", Some(Kind::Unbanned)),
+        (": unban ", Some(Kind::Unbanned)),
     ];
     for (verb, kind) in verbs {
         let Some(at) = rfind_ascii_ci(rest, verb) else {
@@ -149,10 +159,18 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
                 .and_then(net::parse_ip)
                 .or_else(|| net::first_ip(tail));
         }
+        // The host after `from` or `on`: the first such word that is a host
+        // name (not `(login from user@example.net)`), without the sentence's
+        // punctuation after it.
         while let Some(word) = words.next() {
             if word.eq_ignore_ascii_case("from") || word.eq_ignore_ascii_case("on") {
-                info.host = words.next().and_then(net::host_name);
-                break;
+                info.host = words
+                    .next()
+                    .map(|w| w.trim_end_matches(['!', '?', ',', ';', ':', ')']))
+                    .and_then(net::host_name);
+                if info.host.is_some() {
+                    break;
+                }
             }
         }
         return Some(info);
@@ -173,6 +191,8 @@ struct BodyInfo {
     kind: Option<Kind>,
     jail: Option<String>,
     bans: Vec<Ban>,
+    /// The failures of a ban sentence, also when it names no address.
+    failures: Option<u32>,
 }
 
 phrases!(
@@ -212,6 +232,9 @@ fn parse_body(text: &str) -> Option<BodyInfo> {
     })
 }
 
+/// Words that end a jail name in a customised ban sentence.
+const JAIL_ENDS: [&str; 7] = [" for ", " from ", " on ", " at ", " with ", " by ", " ("];
+
 /// "The IP X has just been banned by Fail2Ban after N attempts against NAME."
 fn parse_ban(text: &str, at: usize) -> BodyInfo {
     // The address is before the anchor, on its line or the one before.
@@ -236,14 +259,27 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
         });
     let jail = find_ascii_ci(&sentence, " against ").map(|i| {
         let rest = &sentence[i + 9..];
-        // The name ends the sentence: up to ". " or the end of the text we took.
+        // The name ends the sentence: up to ". " or the end of the text we
+        // took, or where a customised sentence goes on ("against dovecot
+        // for user joe", "against SSH on host").
         let end = memchr::memchr_iter(b'.', rest.as_bytes())
             .find(|&e| rest.as_bytes().get(e + 1) == Some(&b' '))
             .unwrap_or(rest.len());
-        rest[..end].trim().trim_end_matches('.').trim().to_string()
+        let name = &rest[..end];
+        let end = if name.contains(' ') {
+            JAIL_ENDS
+                .iter()
+                .filter_map(|w| find_ascii_ci(name, w))
+                .min()
+                .unwrap_or(name.len())
+        } else {
+            name.len()
+        };
+        name[..end].trim().trim_end_matches('.').trim().to_string()
     });
     BodyInfo {
         kind: Some(Kind::Ban),
+        failures,
         jail: jail.filter(|j| !j.is_empty()),
         bans: ip
             .map(|ip| Ban {
@@ -301,6 +337,12 @@ phrases!(
         "lines containing",
         // geoiplookup's "AS: AS4134 Chinanet" line; whois "country:" lines are not it.
         "\nAS: AS",
+        // sendmail-geoip-lines' links, there also when geoiplookup printed nothing.
+        "bgp.he.net/ip/",
+        // The 0.9+ sendmail-whois-*matches actions' headings.
+        "\nmatches:",
+        "\nmatches with ",
+        "\nmatches for ",
     ]
 );
 
@@ -313,18 +355,25 @@ pub fn template(layer: &Layer, kind: Kind) -> Option<&'static str> {
     }
     let from = layer.headers.from.as_deref();
     let sendmail = from.is_some_and(|f| find_ascii_ci(f, "fail2ban").is_some());
-    let (mut whois, mut lines, mut geoip) = (false, false, false);
+    let (mut whois, mut lines, mut geoip, mut matches) = (false, false, false, None);
     for text in &layer.texts {
         for (extra, _) in EXTRAS.all(text) {
             match extra {
                 0 => whois = true,
                 1 => lines = true,
-                _ => geoip = true,
+                2 | 3 => geoip = true,
+                4 => matches = Some("sendmail-whois-matches"),
+                5 => matches = Some("sendmail-whois-ipmatches"),
+                _ => matches = Some("sendmail-whois-ipjailmatches"),
             }
         }
     }
+    if let (Some(matches), true, true, Kind::Ban) = (matches, sendmail, whois, kind) {
+        return Some(matches);
+    }
     Some(match (kind, sendmail, geoip, lines, whois) {
-        (Kind::Summary, ..) => "sendmail-buffered",
+        (Kind::Summary, true, ..) => "sendmail-buffered",
+        (Kind::Summary, false, ..) => "mail-buffered",
         (Kind::Started | Kind::Stopped, true, ..) => "sendmail",
         (Kind::Started | Kind::Stopped, false, ..) => "mail",
         (_, _, true, ..) => "sendmail-geoip-lines",
@@ -488,6 +537,87 @@ mod tests {
             )),
             None
         );
+    }
+
+    #[test]
+    fn customised_wordings_of_later_versions_and_admins() {
+        // The sentence names the host (`<ip-host>`), the subject the address:
+        // the failures are the sentence's all the same.
+        let r = recognize(&layer(
+            Some("[Fail2Ban] sshd: banned 192.0.2.50 from h.example.org"),
+            Some("The host 50.2.0.192.example.net has just been banned by Fail2Ban after 6 attempts against sshd."),
+        ))
+        .unwrap();
+        assert_eq!(
+            (r.bans[0].ip.to_string().as_str(), r.bans[0].failures),
+            ("192.0.2.50", Some(6))
+        );
+        // The host is the first word after `from`/`on` that is one, without
+        // the sentence's punctuation.
+        let r = recognize(&layer(
+            Some("[Fail2Ban] sshd: banned 192.0.2.51 (login from info@example.net) on mx9.example.net"),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(r.host.as_deref(), Some("mx9.example.net"));
+        let r = recognize(&layer(
+            Some("[Fail2Ban] sshd: banned 192.0.2.52 from srv3.example.net!"),
+            None,
+        ))
+        .unwrap();
+        assert_eq!(r.host.as_deref(), Some("srv3.example.net"));
+        // `Unban` is a notice like `unbanned`.
+        let r = recognize(&layer(
+            Some("[Fail2Ban] sshd: Unban 192.0.2.53 on h.example.org"),
+            Some("Hi,\n\n192.0.2.53 was released from jail sshd.\n"),
+        ))
+        .unwrap();
+        assert_eq!((r.kind, r.bans.len()), (Kind::Unbanned, 0));
+        // A customised sentence goes on after the jail.
+        let r = recognize(&layer(
+            None,
+            Some("The IP 192.0.2.54 has just been banned by Fail2Ban after 3 attempts against dovecot for user info@example.co.uk."),
+        ))
+        .unwrap();
+        assert_eq!(r.jail.as_deref(), Some("dovecot"));
+        // Words before the jail in the subject's NAME give way to the body's jail.
+        let r = recognize(&layer(
+            Some("[Fail2Ban] ALERT! sshd: banned 192.0.2.55"),
+            Some(
+                "The IP 192.0.2.55 has just been banned by Fail2Ban after 6 attempts against sshd.",
+            ),
+        ))
+        .unwrap();
+        assert_eq!(r.jail.as_deref(), Some("sshd"));
+        // A jail named with a space keeps its name when the body agrees.
+        let r = recognize(&layer(
+            Some("[Fail2Ban] ssh ddos: banned 192.0.2.56"),
+            Some("The IP 192.0.2.56 has just been banned by Fail2Ban after 6 attempts against ssh ddos."),
+        ))
+        .unwrap();
+        assert_eq!(r.jail.as_deref(), Some("ssh ddos"));
+    }
+
+    #[test]
+    fn template_families_by_sender_and_body() {
+        let ban =
+            "The IP 192.0.2.60 has just been banned by Fail2Ban after 6 attempts against sshd.\n\n";
+        let cases = [
+            (None, "These hosts have been banned by Fail2Ban.\n\nx", Kind::Summary, "mail-buffered"),
+            (Some("Fail2Ban <f@x>"), "These hosts have been banned by Fail2Ban.\n\nx", Kind::Summary, "sendmail-buffered"),
+            (Some("Fail2Ban <f@x>"), "Here is more information about 192.0.2.60:\n\nhttp://bgp.he.net/ip/192.0.2.60\n\nCountry: \nAS:\n", Kind::Ban, "sendmail-geoip-lines"),
+            (Some("Fail2Ban <f@x>"), "Here is more information about 192.0.2.60 :\n\nwhois\n\nMatches for sshd with 6 failures IP:192.0.2.60\nlog\n", Kind::Ban, "sendmail-whois-ipjailmatches"),
+            (Some("Fail2Ban <f@x>"), "Here is more information about 192.0.2.60 :\n\nwhois\n\nMatches with 6 failures IP:192.0.2.60\nlog\n", Kind::Ban, "sendmail-whois-ipmatches"),
+            (Some("Fail2Ban <f@x>"), "Here is more information about 192.0.2.60 :\n\nwhois\n\nMatches:\nlog\n", Kind::Ban, "sendmail-whois-matches"),
+            (Some("Fail2Ban <f@x>"), "Here is more information about 192.0.2.60 :\n\nwhois\n", Kind::Ban, "sendmail-whois"),
+            (None, "Here is more information about 192.0.2.60 :\n\nwhois\n", Kind::Ban, "mail-whois"),
+        ];
+        for (from, extra, kind, expected) in cases {
+            let body = format!("{ban}{extra}");
+            let mut l = layer(Some("[Fail2Ban] sshd: banned 192.0.2.60"), Some(&body));
+            l.headers.from = from.map(|f: &str| f.to_string().into());
+            assert_eq!(template(&l, kind), Some(expected), "{extra}");
+        }
     }
 
     #[test]

@@ -31,6 +31,7 @@ const TOKENS: &[(&str, &str)] = &[
     ("qmail", "smtp"),
     ("couriersmtp", "smtp"),
     ("kerio", "smtp"),
+    ("assp", "smtp"),
     ("dovecot", "imap-pop"),
     ("courier", "imap-pop"),
     ("courierauth", "imap-pop"),
@@ -73,6 +74,22 @@ const TOKENS: &[(&str, &str)] = &[
     ("tomcat", "web"),
     ("owncloud", "web"),
     ("nextcloud", "web"),
+    // Web applications with stock jails of Fail2Ban 0.10 – 1.x.
+    ("groupoffice", "web"),
+    ("tine20", "web"),
+    ("guacamole", "web"),
+    ("froxlor", "web"),
+    ("openhab", "web"),
+    ("traefik", "web"),
+    ("zoneminder", "web"),
+    ("gitlab", "web"),
+    ("grafana", "web"),
+    ("bitwarden", "web"),
+    ("centreon", "web"),
+    ("directadmin", "web"),
+    ("monit", "web"),
+    // HTTP proxies, beside squid.
+    ("3proxy", "web"),
     ("named*", "dns"),
     ("bind", "dns"),
     ("bind9", "dns"),
@@ -82,6 +99,7 @@ const TOKENS: &[(&str, &str)] = &[
     ("sip", "voip"),
     ("freeswitch", "voip"),
     ("voip", "voip"),
+    ("murmur", "voip"),
     ("mysql*", "db"),
     ("mysqld", "db"),
     ("postgres*", "db"),
@@ -90,30 +108,45 @@ const TOKENS: &[(&str, &str)] = &[
     ("rdp", "rdp-vnc"),
     ("vnc", "rdp-vnc"),
     ("xrdp", "rdp-vnc"),
+    ("screensharingd", "rdp-vnc"),
     ("recidive", "recidive"),
 ];
 
+/// Tokens of servers of several protocols: their service holds only when no
+/// other token of the name says which one (`courier-smtp` is smtp).
+const BROAD: &[&str] = &["courier"];
+
 /// The service class of `jail`; `other` when nothing in the table matches.
 pub fn service_of(jail: &str) -> &'static str {
+    let mut broad = None;
     // Tokens are ASCII letters and digits, compared in any case (no copy).
     for token in jail
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|t| !t.is_empty())
     {
-        let token = token.as_bytes();
-        for (pattern, service) in TOKENS {
-            let hit = match pattern.strip_suffix('*') {
-                Some(prefix) => token
-                    .get(..prefix.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes())),
-                None => token.eq_ignore_ascii_case(pattern.as_bytes()),
-            };
-            if hit {
-                return service;
-            }
+        let Some(service) = token_service(token.as_bytes()) else {
+            continue;
+        };
+        if BROAD.iter().any(|b| token.eq_ignore_ascii_case(b)) {
+            broad.get_or_insert(service);
+        } else {
+            return service;
         }
     }
-    "other"
+    broad.unwrap_or("other")
+}
+
+/// The service of the first entry of [`TOKENS`] that `token` matches.
+fn token_service(token: &[u8]) -> Option<&'static str> {
+    TOKENS.iter().find_map(|(pattern, service)| {
+        let hit = match pattern.strip_suffix('*') {
+            Some(prefix) => token
+                .get(..prefix.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes())),
+            None => token.eq_ignore_ascii_case(pattern.as_bytes()),
+        };
+        hit.then_some(*service)
+    })
 }
 
 #[cfg(test)]
@@ -175,6 +208,31 @@ mod tests {
             ("nsd", "dns"),
             ("bind9", "dns"),
             ("kerio", "smtp"),
+            // Stock jails of Fail2Ban 0.10 – 1.x.
+            ("courier-smtp", "smtp"),
+            ("courier-auth", "imap-pop"),
+            ("assp", "smtp"),
+            ("groupoffice", "web"),
+            ("tine20", "web"),
+            ("guacamole", "web"),
+            ("froxlor-auth", "web"),
+            ("openhab-auth", "web"),
+            ("traefik-auth", "web"),
+            ("zoneminder", "web"),
+            ("gitlab", "web"),
+            ("grafana", "web"),
+            ("bitwarden", "web"),
+            ("centreon", "web"),
+            ("directadmin", "web"),
+            ("monit", "web"),
+            ("3proxy", "web"),
+            ("haproxy-http-auth", "web"),
+            ("screensharingd", "rdp-vnc"),
+            ("murmur", "voip"),
+            ("domino-smtp", "smtp"),
+            ("selinux-ssh", "ssh"),
+            ("pass2allow-ftp", "ftp"),
+            ("slapd", "other"),
         ];
         for (jail, service) in cases {
             assert_eq!(service_of(jail), service, "{jail}");
@@ -185,21 +243,26 @@ mod tests {
     proptest::proptest! {
         /// The same as matching the lower-cased name (as it was done before).
         #[test]
-        fn case_does_not_matter(jail in "(SSH|Apache|mySQL|Named|x|-|_|,|1|é|İ| ){0,5}") {
+        fn case_does_not_matter(jail in "(SSH|Apache|mySQL|Named|Courier|smtp|x|-|_|,|1|é|İ| ){0,5}") {
             let lower = jail.to_ascii_lowercase();
-            let expected = lower
+            let services: Vec<(&str, &str)> = lower
                 .split(|c: char| !c.is_ascii_alphanumeric())
                 .filter(|t| !t.is_empty())
-                .find_map(|token| {
+                .filter_map(|token| {
                     TOKENS.iter().find_map(|(pattern, service)| {
                         let hit = match pattern.strip_suffix('*') {
                             Some(prefix) => token.starts_with(prefix),
                             None => token == *pattern,
                         };
-                        hit.then_some(*service)
+                        hit.then_some((token, *service))
                     })
                 })
-                .unwrap_or("other");
+                .collect();
+            let expected = services
+                .iter()
+                .find(|(token, _)| !BROAD.contains(token))
+                .or(services.first())
+                .map_or("other", |(_, service)| *service);
             proptest::prop_assert_eq!(service_of(&jail), expected);
         }
     }

@@ -132,6 +132,7 @@ fn read_words(text: &str) -> Option<Fields> {
     let mut time = None;
     let mut zone = Zone::Unknown;
     let mut zone_seen = false;
+    let mut month_first = false;
     let tokens = Tokens {
         bytes: text.as_bytes(),
         at: 0,
@@ -154,17 +155,44 @@ fn read_words(text: &str) -> Option<Fields> {
             zone = Zone::Offset(parse_offset(raw)?);
             zone_seen = true;
         } else if let Some(n) = token.number() {
-            if raw.len() >= 3 || n > 31 || (day.is_some() && month.is_some()) {
+            // "5." is a day as German `date` writes it.
+            let digits = raw.len() - usize::from(raw.ends_with(b"."));
+            if digits >= 3 || n > 31 || (day.is_some() && month.is_some()) {
                 if year.is_none() {
-                    year = Some(expand_year(n, raw.len()));
+                    year = Some(expand_year(n, digits));
                 }
             } else if day.is_none() {
                 day = Some(n);
             }
-        } else if let Some(m) = month_number(raw) {
-            month.get_or_insert(m);
         } else if token.all & LETTER != 0 && weekday(raw) {
             continue;
+        } else if let Some(m) = english_month(raw).or_else(|| {
+            // Other locales' month words come before the time, as every
+            // month does in the dates read here; after it, zones and years.
+            time.is_none().then(|| local_month(raw)).flatten()
+        }) {
+            // A second month word after one seen before any number: the
+            // first was the weekday (Spanish and Italian `mar`, Tuesday).
+            match month {
+                Some(_) if month_first => {
+                    month = Some(m);
+                    month_first = false;
+                }
+                Some(_) => {}
+                None => {
+                    month = Some(m);
+                    month_first = day.is_none() && year.is_none() && time.is_none();
+                }
+            }
+        } else if let Some((clock, pm)) = time
+            .as_mut()
+            .filter(|_| !zone_seen)
+            .and_then(|clock| Some((clock, half_day(raw)?)))
+        {
+            // A 12-hour clock (`03:29:58 PM`, en_US `date` since glibc 2.29).
+            if (1..=12).contains(&clock.0) {
+                clock.0 = clock.0 % 12 + if pm { 12 } else { 0 };
+            }
         } else if time.is_some() && !zone_seen {
             zone = zone_abbreviation(raw).unwrap_or(Zone::Unknown);
             zone_seen = true;
@@ -298,6 +326,13 @@ impl Token<'_> {
     fn number(&self) -> Option<u32> {
         if self.all & DIGIT != 0 {
             parse_digits(self.bytes)
+        } else if let Some(digits) = self
+            .bytes
+            .strip_suffix(b".")
+            .filter(|d| !d.is_empty() && d.len() <= 2 && d.iter().all(u8::is_ascii_digit))
+        {
+            // A day with its dot (`5.`), as German `date` writes it.
+            parse_digits(digits)
         } else if self.bytes[0] == b'+' {
             parse_u32(self.bytes)
         } else {
@@ -418,7 +453,132 @@ fn head3(token: &[u8]) -> Option<[u8; 3]> {
     }
 }
 
+/// The month a word names: English (by its first three letters, as C-locale
+/// `date` and RFC 2822 write it), else the usual abbreviations and names of
+/// other locales (`Mär`, `juil.`, `ago`, `Okt`, `июл`...): Fail2Ban's
+/// actions ran `date` in the server's locale before 0.9 forced `LC_ALL=C`
+/// on the Date header, and still do for the lines of buffered summaries.
 fn month_number(token: &[u8]) -> Option<u32> {
+    english_month(token).or_else(|| local_month(token))
+}
+
+/// Month names and abbreviations of other locales, lower case, each the
+/// start of the words that mean it: German, French, Spanish, Italian,
+/// Portuguese, Dutch, Polish, Hungarian and Russian (the English ones, and
+/// the words that start like them, are [`english_month`]'s). A word matches
+/// the first entry it starts with; no entry starts another month's.
+const LOCAL_MONTHS: [(&str, u32); 58] = [
+    ("janv", 1),
+    ("ene", 1),
+    ("gen", 1),
+    ("sty", 1),
+    ("янв", 1),
+    ("févr", 2),
+    ("fév", 2),
+    ("fev", 2),
+    ("lut", 2),
+    ("фев", 2),
+    ("mär", 3),
+    ("mrz", 3),
+    ("mrt", 3),
+    ("márc", 3),
+    ("мар", 3),
+    ("avr", 4),
+    ("abr", 4),
+    ("kwi", 4),
+    ("ápr", 4),
+    ("апр", 4),
+    ("mai", 5),
+    ("mag", 5),
+    ("mei", 5),
+    ("maj", 5),
+    ("máj", 5),
+    ("май", 5),
+    ("мая", 5),
+    ("juin", 6),
+    ("giu", 6),
+    ("cze", 6),
+    ("jún", 6),
+    ("июн", 6),
+    ("juil", 7),
+    ("lug", 7),
+    ("lip", 7),
+    ("júl", 7),
+    ("июл", 7),
+    ("août", 8),
+    ("aoû", 8),
+    ("ago", 8),
+    ("sie", 8),
+    ("авг", 8),
+    ("set", 9),
+    ("wrz", 9),
+    ("szept", 9),
+    ("сен", 9),
+    ("okt", 10),
+    ("ott", 10),
+    ("out", 10),
+    ("paź", 10),
+    ("окт", 10),
+    ("lis", 11),
+    ("ноя", 11),
+    ("déc", 12),
+    ("dez", 12),
+    ("dic", 12),
+    ("gru", 12),
+    ("дек", 12),
+];
+
+/// A month of [`LOCAL_MONTHS`]; only for words that are not ASCII-English.
+/// Only words of letters are months: not a sender (`maj@…`,
+/// `mailer-daemon`) or a host.
+fn local_month(token: &[u8]) -> Option<u32> {
+    let word = token.strip_suffix(b".").unwrap_or(token);
+    // Month words are short: a longer word costs a length check, and an
+    // ASCII one is lower-cased without an allocation.
+    if word.len() < 3 || word.len() > 24 {
+        return None;
+    }
+    let month = |lower: &[u8]| {
+        LOCAL_MONTHS
+            .iter()
+            .find(|(name, _)| lower.starts_with(name.as_bytes()))
+            .map(|&(_, m)| m)
+    };
+    if word.is_ascii() {
+        if !word.iter().all(u8::is_ascii_alphabetic) {
+            return None;
+        }
+        let mut buf = [0u8; 24];
+        let lower = buf.get_mut(..word.len())?;
+        lower.copy_from_slice(word);
+        lower.make_ascii_lowercase();
+        return month(lower);
+    }
+    let lower = std::str::from_utf8(word).ok()?.to_lowercase();
+    if !lower.chars().all(char::is_alphabetic) {
+        return None;
+    }
+    month(lower.as_bytes())
+}
+
+/// "AM" or "PM" (also `a.m.`, `p.m.`): whether it is PM.
+fn half_day(token: &[u8]) -> Option<bool> {
+    let (first, rest) = token.split_first()?;
+    let rest: &[u8] = match rest {
+        [b'.', m, b'.'] | [m, b'.'] | [m] => std::slice::from_ref(m),
+        _ => return None,
+    };
+    if !rest.eq_ignore_ascii_case(b"m") {
+        return None;
+    }
+    match first.to_ascii_lowercase() {
+        b'a' => Some(false),
+        b'p' => Some(true),
+        _ => None,
+    }
+}
+
+fn english_month(token: &[u8]) -> Option<u32> {
     Some(match &head3(token)? {
         b"jan" => 1,
         b"feb" => 2,
@@ -481,9 +641,14 @@ fn zone_abbreviation(abbr: &[u8]) -> Option<Zone> {
         b"YAKT" => russian(540),
         b"VLAT" => russian(600),
         b"MAGT" => russian(660),
-        b"MSD" | b"GST" | b"SAMT" => one(240),
+        b"MSD" | b"GST" | b"SAMT" | b"GET" | b"AZT" | b"MUT" => one(240),
+        b"IDT" => one(180),
         b"IRST" => one(210),
-        b"PKT" | b"UZT" => one(300),
+        b"IRDT" => one(270),
+        b"PKT" | b"UZT" | b"AZST" | b"TJT" | b"TMT" => one(300),
+        b"KGT" | b"ALMT" | b"BDT" => one(360),
+        b"MMT" => one(390),
+        b"FJT" => one(720),
         b"IST" => many(&[330, 60, 120]),
         b"NPT" => one(345),
         b"ICT" | b"WIB" => one(420),
@@ -513,7 +678,8 @@ fn zone_abbreviation(abbr: &[u8]) -> Option<Zone> {
         b"NDT" => one(-150),
         b"BRT" | b"ART" | b"UYT" | b"CLST" => one(-180),
         b"BRST" | b"UYST" => one(-120),
-        b"CLT" | b"BOT" => one(-240),
+        b"CLT" | b"BOT" | b"PYT" => one(-240),
+        b"PYST" => one(-180),
         // Venezuela: −04:30 from 2007-12-09 03:00 to 2016-05-01 02:30.
         b"VET" => Some(Zone::Changed {
             usual: -240,
@@ -607,6 +773,44 @@ mod tests {
             utc("Fri Aug 12 09:00:00 +03 2011").unwrap(),
             "2011-08-12T06:00:00Z"
         );
+    }
+
+    #[test]
+    fn dates_of_other_locales_and_12_hour_clocks() {
+        let cases = [
+            // Date headers of pre-0.9 actions without LC_ALL=C.
+            ("Mi, 02 Mär 2011 17:12:05 +0100", "2011-03-02T16:12:05Z"),
+            ("mer., 2 févr. 2011 17:12:05 +0100", "2011-02-02T16:12:05Z"),
+            // Buffered-summary lines from `date` in the server's locale.
+            ("Mo 5. Jul 08:14:03 CEST 2021", "2021-07-05T06:14:03Z"),
+            ("Do 14. Okt 23:59:00 CEST 2010", "2010-10-14T21:59:00Z"),
+            ("lun. 5 juil. 2021 08:14:03 CEST", "2021-07-05T06:14:03Z"),
+            ("mar 6 jul 2021 08:14:03 CEST", "2021-07-06T06:14:03Z"),
+            ("mar. 3 ago 2010, 10:00:00 CEST", "2010-08-03T08:00:00Z"),
+            ("mié 1 dic 2010 10:00:00 CET", "2010-12-01T09:00:00Z"),
+            ("ma 4 mrt 2013 10:00:00 CET", "2013-03-04T09:00:00Z"),
+            ("Пн 5 июл 2021 08:14:03 MSK", "2021-07-05T05:14:03Z"),
+            ("sob, 3 wrz 2011, 10:00:00 CEST", "2011-09-03T08:00:00Z"),
+            ("Mon Jul  4 03:29:58 PM CEST 2022", "2022-07-04T13:29:58Z"),
+            ("Mon Jul  4 12:05:09 AM CEST 2022", "2022-07-03T22:05:09Z"),
+            ("Mon Jul  4 12:05:09 PM UTC 2022", "2022-07-04T12:05:09Z"),
+            ("Mon Jul  4 11:05:09 p.m. UTC 2022", "2022-07-04T23:05:09Z"),
+            ("Mon Jul  4 11:05:09 a.m. UTC 2022", "2022-07-04T11:05:09Z"),
+            ("Mon Jul  4 11:05:09 UTC PM 2022", "2022-07-04T11:05:09Z"),
+            ("Sun Jun 12 10:00:00 IDT 2011", "2011-06-12T07:00:00Z"),
+            (
+                "MAILER-DAEMON Wed Mar  2 16:12:13 2011 UTC",
+                "2011-03-02T16:12:13Z",
+            ),
+            (
+                "setup@example.org Wed Mar  2 16:12:13 2011 UTC",
+                "2011-03-02T16:12:13Z",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(utc(text).as_deref(), Some(expected), "{text}");
+        }
+        assert_eq!(parse("Mo 5. Foo 08:14:03 CEST 2021"), None);
     }
 
     #[test]
