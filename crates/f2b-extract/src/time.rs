@@ -467,13 +467,12 @@ fn month_number(token: &[u8]) -> Option<u32> {
 /// Portuguese, Dutch, Polish, Hungarian and Russian (the English ones, and
 /// the words that start like them, are [`english_month`]'s). A word matches
 /// the first entry it starts with; no entry starts another month's.
-const LOCAL_MONTHS: [(&str, u32); 58] = [
+const LOCAL_MONTHS: [(&str, u32); 56] = [
     ("janv", 1),
     ("ene", 1),
     ("gen", 1),
     ("sty", 1),
     ("янв", 1),
-    ("févr", 2),
     ("fév", 2),
     ("fev", 2),
     ("lut", 2),
@@ -505,7 +504,6 @@ const LOCAL_MONTHS: [(&str, u32); 58] = [
     ("lip", 7),
     ("júl", 7),
     ("июл", 7),
-    ("août", 8),
     ("aoû", 8),
     ("ago", 8),
     ("sie", 8),
