@@ -276,15 +276,28 @@ pub fn process(unwrapper: &Unwrapper, message: &RawMessage, fields: Fields) -> O
 }
 
 /// Old Mac mail ends lines with a bare CR, which MIME parsers do not see as
-/// line ends; such lines get an LF. CRLF is left alone.
+/// line ends; such lines get an LF. CRLF is left alone, and the extra CRs of
+/// a `\r\r\n` (a CRLF file converted to CRLF once more) are dropped.
 fn bare_cr_to_lf(bytes: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     let bare = |i: usize| bytes.get(i + 1) != Some(&b'\n');
     if !memchr::memchr_iter(b'\r', bytes).any(bare) {
         return std::borrow::Cow::Borrowed(bytes);
     }
     let mut out = Vec::with_capacity(bytes.len());
-    for (i, &b) in bytes.iter().enumerate() {
-        out.push(if b == b'\r' && bare(i) { b'\n' } else { b });
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b != b'\r' {
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let run = bytes[i..].iter().take_while(|&&c| c == b'\r').count();
+        if bytes.get(i + run) == Some(&b'\n') {
+            out.push(b'\r');
+        } else {
+            out.extend(std::iter::repeat_n(b'\n', run));
+        }
+        i += run;
     }
     std::borrow::Cow::Owned(out)
 }

@@ -201,7 +201,7 @@ fn without_src(stdout: &str) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn crlf_and_bare_cr_line_endings_give_the_same_records() {
+fn crlf_bare_cr_and_cr_cr_lf_line_endings_give_the_same_records() {
     let dir = tempfile::tempdir().unwrap();
     for name in [
         "postfix-dsn-whois.eml",
@@ -215,11 +215,29 @@ fn crlf_and_bare_cr_line_endings_give_the_same_records() {
             .iter()
             .map(|&b| if b == b'\n' { b'\r' } else { b })
             .collect();
+        // A CRLF file converted to CRLF once more.
+        let crcrlf = common::crlf(&lf)
+            .iter()
+            .flat_map(|&b| {
+                if b == b'\r' {
+                    vec![b'\r', b'\r']
+                } else {
+                    vec![b]
+                }
+            })
+            .collect::<Vec<u8>>();
         fs::write(dir.path().join("crlf.eml"), crlf).unwrap();
         fs::write(dir.path().join("cr.eml"), cr).unwrap();
+        fs::write(dir.path().join("crcrlf.eml"), crcrlf).unwrap();
         let (lf_out, ..) = run_in(&fixtures(), &[name], None);
         let (crlf_out, ..) = run_in(dir.path(), &["crlf.eml"], None);
         let (cr_out, ..) = run_in(dir.path(), &["cr.eml"], None);
+        let (crcrlf_out, ..) = run_in(dir.path(), &["crcrlf.eml"], None);
+        assert_eq!(
+            without_src(&crcrlf_out),
+            without_src(&lf_out),
+            "{name} with CR CR LF"
+        );
         assert_eq!(
             without_src(&crlf_out),
             without_src(&lf_out),
