@@ -43,6 +43,11 @@ impl Input {
         let head = buffered
             .fill_buf()
             .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        if let Some(format) = other_compression(head) {
+            return Err(Error::data(format!(
+                "{name}: compressed with {format}, which f2b does not read (gzip only): decompress it first"
+            )));
+        }
         let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
             Box::new(BufReader::with_capacity(
                 BUFFER_SIZE,
@@ -57,6 +62,25 @@ impl Input {
     /// Turns this input into a line reader.
     pub fn lines(self) -> LineReader {
         LineReader::new(self.name, self.reader)
+    }
+}
+
+/// The compression format other than gzip that `head` starts with, by its
+/// magic bytes: a file that would otherwise be read as text and give only
+/// confusing errors (or one unreadable message).
+fn other_compression(head: &[u8]) -> Option<&'static str> {
+    if head.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Some("xz")
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some("zstd")
+    } else if head.len() >= 10
+        && head.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&head[3])
+        && (head[4..10] == *b"1AY&SY" || head[4..10] == [0x17, 0x72, 0x45, 0x38, 0x50, 0x90])
+    {
+        Some("bzip2")
+    } else {
+        None
     }
 }
 
@@ -329,6 +353,26 @@ mod tests {
         gz.write_all(b"x\ny\n").unwrap();
         let bytes = gz.finish().unwrap();
         assert_eq!(texts(reader(&bytes)), ["x", "y"]);
+    }
+
+    #[test]
+    fn other_compression_formats_are_named_not_read_as_text() {
+        // The first bytes of `printf 'hello\n' | bzip2` (and `xz`, `zstd`).
+        let bzip2 = b"BZh91AY&SY\xc1\xc0\x80\xe2\x00\x00\x01\x41";
+        let xz = b"\xfd7zXZ\x00\x00\x04\xe6\xd6\xb4\x46";
+        let zstd = b"\x28\xb5\x2f\xfd\x04\x58\x31\x00\x00hello";
+        for (bytes, format) in [(&bzip2[..], "bzip2"), (&xz[..], "xz"), (&zstd[..], "zstd")] {
+            let err = Input::from_reader("t.mbox".into(), io::Cursor::new(bytes.to_vec()))
+                .err()
+                .expect("an error");
+            assert!(
+                err.to_string()
+                    .contains(&format!("t.mbox: compressed with {format}")),
+                "{err}"
+            );
+        }
+        // Text that merely starts like a magic number is text.
+        assert_eq!(texts(reader(b"BZh9 is not bzip2\n")), ["BZh9 is not bzip2"]);
     }
 
     #[test]

@@ -954,7 +954,7 @@ fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
 /// printable ASCII then a colon (after blank lines or a UTF-8 byte-order
 /// mark). Random bytes may hold something a lenient parser takes for a
 /// header further on; they are not mail.
-fn starts_with_a_header(raw: &[u8]) -> bool {
+pub(crate) fn starts_with_a_header(raw: &[u8]) -> bool {
     let raw = raw.strip_prefix(b"\xef\xbb\xbf").unwrap_or(raw);
     let start = raw
         .iter()

@@ -243,14 +243,35 @@ fn read_path_list(list: &std::path::Path) -> Result<Vec<PathBuf>> {
     let input = Input::open(list)?;
     let name = input.name.clone();
     let mut paths = Vec::new();
-    for line in input.reader.lines() {
+    for (n, line) in input.reader.split(b'\n').enumerate() {
         let line = line.map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-        let line = line.trim();
-        if !line.is_empty() && !line.starts_with('#') {
-            paths.push(PathBuf::from(line));
+        // A path is the whole line (spaces are part of a name), but a
+        // Windows line end is not; blank lines and # comments are skipped.
+        let line = line.strip_suffix(b"\r").unwrap_or(&line);
+        if line.iter().all(u8::is_ascii_whitespace) || line.starts_with(b"#") {
+            continue;
         }
+        paths.push(path_of_bytes(line).ok_or_else(|| {
+            Error::data(format!(
+                "{name}: line {}: a path that is not UTF-8 (only a Unix path may be)",
+                n + 1
+            ))
+        })?);
     }
     Ok(paths)
+}
+
+/// A path from the bytes of its name: any bytes on Unix, UTF-8 elsewhere.
+fn path_of_bytes(bytes: &[u8]) -> Option<PathBuf> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        Some(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        std::str::from_utf8(bytes).ok().map(PathBuf::from)
+    }
 }
 
 /// Parses one message: the work done on every core.

@@ -51,6 +51,9 @@ pub struct Mailboxes {
     current: Option<Source>,
     recursive: bool,
     max_message: usize,
+    /// The directories read so far, by device and inode: a symbolic link
+    /// back up the tree is not followed round again.
+    visited: std::collections::HashSet<(u64, u64)>,
 }
 
 enum Source {
@@ -67,6 +70,7 @@ impl Mailboxes {
             current: None,
             recursive,
             max_message: MAX_MESSAGE,
+            visited: std::collections::HashSet::new(),
         }
     }
 
@@ -97,6 +101,10 @@ impl Mailboxes {
                 return Ok(None);
             };
             if path.as_os_str() != "-" && path.is_dir() {
+                if !self.first_visit(&path) {
+                    pass_over(&path, "a directory read already (a symbolic link loop)");
+                    continue;
+                }
                 let entries = self.folder_entries(&path)?;
                 self.pending.extend(entries.into_iter().rev());
                 continue;
@@ -141,6 +149,15 @@ impl Mailboxes {
         if head.is_empty() {
             return Ok(None);
         }
+        if starts_inside_an_mbox(head) {
+            // The file was cut from an mbox (by `split`, a download cut
+            // short): what comes before its first From line is one message,
+            // without an envelope, and the rest is split as usual.
+            let mut splitter = MboxSplitter::new(name, reader).with_max_message(self.max_message);
+            splitter.headless = true;
+            self.current = Some(Source::Mbox(splitter));
+            return Ok(None);
+        }
         let mut bytes = Vec::new();
         let limit = self.max_message as u64 + 1;
         reader
@@ -157,6 +174,19 @@ impl Mailboxes {
             envelope: None,
             oversize,
         }))
+    }
+
+    /// True the first time the directory `dir` is seen (always where inodes
+    /// are not known).
+    fn first_visit(&mut self, dir: &Path) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            if let Ok(m) = fs::metadata(dir) {
+                return self.visited.insert((m.dev(), m.ino()));
+            }
+        }
+        true
     }
 
     /// The entries of a directory to read: Maildir `cur/` and `new/`, MH
@@ -196,7 +226,10 @@ impl Mailboxes {
         }
         let entries = listing(dir)?;
         if self.recursive {
-            return Ok(entries.into_iter().filter(|p| !hidden(p)).collect());
+            return Ok(entries
+                .into_iter()
+                .filter(|p| !hidden(p) && worth_reading(p))
+                .collect());
         }
         let numbered: Vec<PathBuf> = entries
             .into_iter()
@@ -215,6 +248,32 @@ impl Mailboxes {
         }
         Ok(numbered)
     }
+}
+
+/// Whether `head`, the start of a file that does not open with a From line,
+/// is the rest of an mbox all the same: dated From lines after blank lines,
+/// two of them, or one when the file does not start as a message does (with
+/// a header). A single message holding two envelope lines of its own is
+/// left whole.
+fn starts_inside_an_mbox(head: &[u8]) -> bool {
+    let needed = if crate::bounce::starts_with_a_header(head) {
+        2
+    } else {
+        1
+    };
+    let mut found = 0;
+    let mut blank_before = false;
+    for line in head.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        if blank_before && from_line_date(line).is_some() {
+            found += 1;
+            if found == needed {
+                return true;
+            }
+        }
+        blank_before = line.is_empty();
+    }
+    false
 }
 
 /// How many bytes at the start of `head` are blank lines or a UTF-8
@@ -251,6 +310,29 @@ impl<R: Read> Read for BareCr<R> {
         }
         Ok(n)
     }
+}
+
+/// Whether a file found by `-r` can hold mail: a FIFO, socket or device
+/// (which could block the run or never end) and a broken symbolic link are
+/// passed over, with a note. Other errors are left for the read to report.
+fn worth_reading(path: &Path) -> bool {
+    match fs::metadata(path) {
+        Ok(m) if m.is_file() || m.is_dir() => true,
+        Ok(_) => {
+            pass_over(path, "not a regular file (a FIFO, socket or device)");
+            false
+        }
+        Err(_) if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) => {
+            pass_over(path, "a broken symbolic link");
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+/// Says on stderr that `-r` passes `path` over, and why.
+fn pass_over(path: &Path, why: &str) {
+    eprintln!("f2b-extract: {}: passed over: {why}", path.display());
 }
 
 fn hidden(path: &Path) -> bool {
@@ -301,6 +383,9 @@ pub struct MboxSplitter<R> {
     /// The envelope date of the `From ` line at this stream offset, read
     /// when the line was recognised (so that it is not read twice).
     next_envelope: Option<(u64, Option<Unix>)>,
+    /// The current message is the first of a stream cut from an mbox: it
+    /// has no From line.
+    headless: bool,
 }
 
 impl<R: Read> MboxSplitter<R> {
@@ -322,6 +407,7 @@ impl<R: Read> MboxSplitter<R> {
             failed: None,
             spare: Vec::new(),
             next_envelope: None,
+            headless: false,
         }
     }
 
@@ -429,15 +515,20 @@ impl<R: Read> MboxSplitter<R> {
             }
         };
         self.start = end;
+        self.headless = false;
         message
     }
 
     /// `src`, envelope date and From-line length of the message starting at `at`.
     fn head(&self, at: usize) -> (String, Option<Unix>, usize) {
         let chunk = &self.data()[at..];
-        let line_len = memchr::memchr(b'\n', chunk).map_or(chunk.len(), |i| i + 1);
+        let line_len = match self.headless {
+            true => 0,
+            false => memchr::memchr(b'\n', chunk).map_or(chunk.len(), |i| i + 1),
+        };
         let offset = self.base + at as u64;
         let envelope = match self.next_envelope {
+            _ if self.headless => None,
             Some((known, envelope)) if known == offset => envelope,
             _ => std::str::from_utf8(&chunk[..line_len.min(MAX_FROM_LINE + 1)])
                 .ok()

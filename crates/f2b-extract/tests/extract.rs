@@ -4,6 +4,8 @@ mod common;
 
 use std::fs;
 use std::io::{Read, Write};
+#[cfg(unix)]
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -48,6 +50,7 @@ fn run_in(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> (String, String, i
 fn accounting(stderr: &str) -> (u64, u64, u64, u64) {
     let line = stderr
         .lines()
+        .filter(|l| l.contains(" messages read"))
         .find_map(|l| l.strip_prefix("f2b-extract: "))
         .expect("a summary line");
     let n: Vec<u64> = line
@@ -377,6 +380,106 @@ fn maildir_mh_gzip_mbox_and_stdin_give_the_same_records() {
         12,
         "--files-from reads each listed path"
     );
+    // A listed path is its whole line: a name may end in a space (a CRLF
+    // list's CR is not part of it); a Unix name need not be UTF-8.
+    fs::copy(
+        dir.path().join("archive.mbox.gz"),
+        dir.path().join("old archive "),
+    )
+    .unwrap();
+    let mut list = b"# comment\r\nold archive \r\n".to_vec();
+    #[cfg(unix)]
+    {
+        fs::copy(
+            dir.path().join("archive.mbox.gz"),
+            dir.path()
+                .join(std::ffi::OsStr::from_bytes(b"caf\xe9.mbox.gz")),
+        )
+        .unwrap();
+        list.extend(b"caf\xe9.mbox.gz\n");
+    }
+    fs::write(dir.path().join("list2"), list).unwrap();
+    let (out, err, code) = run_in(
+        dir.path(),
+        &["--keep-duplicates", "--files-from", "list2"],
+        None,
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        records(&out).len(),
+        if cfg!(unix) { 12 } else { 6 },
+        "names with spaces and bytes"
+    );
+}
+
+#[test]
+fn a_file_cut_from_an_mbox_is_split_from_its_first_from_line_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mbox = mbox_of(&SHAPES);
+    let (expected, ..) = run_in(dir.path(), &[], Some(&mbox));
+    let expected = records(&expected);
+    // Cut inside the first message's headers, then inside its body: the
+    // rest of that message is one message without an envelope, and every
+    // later message is read as in the whole mbox.
+    for cut in [60, 700] {
+        fs::write(dir.path().join("part.mbox"), &mbox[cut..]).unwrap();
+        let (out, err, code) = run_in(dir.path(), &["part.mbox"], None);
+        assert_eq!(code, 0, "{err}");
+        let got = records(&out);
+        let later: Vec<_> = expected.iter().filter(|r| r["src"] != "stdin:0").collect();
+        assert!(got.len() >= later.len(), "cut at {cut}: {out}");
+        let tail = &got[got.len() - later.len()..];
+        for (g, e) in tail.iter().zip(&later) {
+            assert_eq!(g["ip"], e["ip"], "cut at {cut}");
+            let offset: u64 = e["src"].as_str().unwrap()["stdin:".len()..]
+                .parse()
+                .unwrap();
+            assert_eq!(g["src"], format!("part.mbox:{}", offset - cut as u64));
+        }
+        let (read, written, with, skipped) = accounting(&err);
+        assert_eq!(read, with + skipped, "{err}");
+        assert!(written as usize >= later.len());
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn recursion_passes_over_fifos_broken_links_and_loops() {
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    fs::create_dir_all(tree.join("sub")).unwrap();
+    fs::write(tree.join("a.eml"), fixture("postfix-dsn-whois.eml")).unwrap();
+    fs::write(tree.join("sub/c.eml"), fixture("exim-truncated-copy.eml")).unwrap();
+    let fifo = tree.join("b.fifo");
+    assert!(std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    std::os::unix::fs::symlink("..", tree.join("sub/loop")).unwrap();
+    std::os::unix::fs::symlink("/nonexistent/f2b", tree.join("dangling")).unwrap();
+    // A FIFO without a writer would block the run for ever.
+    let out = assert_cmd::Command::cargo_bin("f2b-extract")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["-r", "tree"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(records(&stdout).len(), 2, "{stderr}");
+    for why in [
+        "b.fifo: passed over",
+        "dangling: passed over",
+        "loop: passed over",
+    ] {
+        assert!(stderr.contains(why), "{why}: {stderr}");
+    }
+    assert_eq!(accounting(&stderr), (2, 2, 2, 0));
 }
 
 #[test]
