@@ -916,7 +916,9 @@ fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
             // The subject ends the line, or a quotation or markup around it
             // (`The message "[Fail2Ban] …" that you sent`, `<td>…</td>`).
             let end = line[tag..]
-                .find(['"', '<', '&', '\u{201d}', '\u{bb}'])
+                .find([
+                    '"', '<', '&', '\u{201c}', '\u{201d}', '\u{bb}', '\u{300d}', '\u{300f}',
+                ])
                 .map_or(line.len(), |e| tag + e);
             let subject = Cow::Owned(fold(&line[tag..end]).into_owned());
             let date = lines
@@ -924,16 +926,37 @@ fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
                 .skip(i.saturating_sub(3))
                 .take(7)
                 .find_map(|l| {
+                    // The labels of the report's date in the MTAs' prose, in
+                    // the languages of their templates (ASCII case ignored).
+                    const SENTENCES: [&str; 3] = [
+                        "date of the message is:",
+                        "la date du message est :",
+                        "das datum der nachricht lautet:",
+                    ];
+                    const LABELS: [&str; 10] = [
+                        "date:",
+                        "sent:",
+                        "gesendet:",
+                        "envoyé :",
+                        "envoyé:",
+                        "inviato:",
+                        "enviado:",
+                        "verzonden:",
+                        "wysłano:",
+                        "отправлено:",
+                    ];
                     let lower = l.to_ascii_lowercase();
-                    let at = lower
-                        .find("date of the message is:")
-                        .map(|p| p + 23)
+                    let at = SENTENCES
+                        .iter()
+                        .find_map(|s| lower.find(s).map(|p| p + s.len()))
                         .or_else(|| {
                             let t = lower.trim_start();
-                            (t.starts_with("date:") || t.starts_with("sent:"))
-                                .then(|| lower.len() - t.len() + 5)
+                            LABELS
+                                .iter()
+                                .find(|label| t.starts_with(*label))
+                                .map(|label| lower.len() - t.len() + label.len())
                         })?;
-                    time::parse(&l[at..])
+                    time::parse(l.get(at..)?)
                 });
             return Some(Layer {
                 headers: Headers {

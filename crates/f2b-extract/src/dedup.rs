@@ -5,8 +5,11 @@
 //! reporter_host, event, msgid, ts). A delay warning precedes the final
 //! failure of the same report: warnings are held back, and a held report is
 //! dropped when a final failure carries the same (ip, jail, reporter_host)
-//! with no conflicting msgid or ts; reports of warnings whose failure never
-//! came are written at the end (or when too many are held).
+//! with no conflicting msgid or ts — or the same (ip, jail) when either
+//! names the server only by what the bounce says of itself (a relay may have
+//! written the warning, which quotes the subject alone, and the server the
+//! failure); reports of warnings whose failure never came are written at the
+//! end (or when too many are held).
 //!
 //! Memory is bounded: the exact-duplicate set keeps two generations of at most
 //! [`GENERATION`] hashes each, so duplicates further apart than that are not
@@ -69,6 +72,8 @@ pub struct Dedup {
     /// Index of the first entry of `held` in the sequence of all held entries.
     held_base: usize,
     by_report: HashMap<u64, Vec<usize>, Keys>,
+    /// The same entries by [`Key::loose`].
+    by_loose: HashMap<u64, Vec<usize>, Keys>,
     /// Records still held, per warning message.
     open_per_message: HashMap<usize, usize>,
     /// Where a record's key fields are put together to be hashed.
@@ -80,6 +85,9 @@ pub struct Dedup {
 struct Key {
     /// Of (ip, jail, reporter_host, event): the same report, told again.
     report: u64,
+    /// Of (ip, jail, event): the same report, when a reporter_host is not
+    /// the report's own.
+    loose: u64,
     /// Of those and (msgid, ts): the same report from the same message.
     exact: u64,
 }
@@ -102,17 +110,21 @@ impl Key {
         scratch.clear();
         put(scratch, r.ip.as_deref());
         put(scratch, r.jail.as_deref());
-        put(scratch, r.reporter_host.as_deref());
         put(scratch, r.event);
+        let host = scratch.len();
+        put(scratch, r.reporter_host.as_deref());
         let split = scratch.len();
         put(scratch, r.msgid.as_deref());
         put(scratch, r.ts.as_deref());
         let mut h = DefaultHasher::new();
-        h.write(&scratch[..split]);
+        h.write(&scratch[..host]);
+        let loose = h.finish();
+        h.write(&scratch[host..split]);
         let report = h.finish();
         h.write(&scratch[split..]);
         Key {
             report,
+            loose,
             exact: h.finish(),
         }
     }
@@ -163,6 +175,7 @@ impl Dedup {
             }
             let index = self.held_base + self.held.len();
             self.by_report.entry(key.report).or_default().push(index);
+            self.by_loose.entry(key.loose).or_default().push(index);
             self.held.push_back(Held {
                 message,
                 record: Some(record),
@@ -189,12 +202,7 @@ impl Dedup {
             self.held_base += 1;
             if let Some(record) = entry.record {
                 let key = entry.key;
-                if let Some(list) = self.by_report.get_mut(&key.report) {
-                    list.retain(|&i| i != index);
-                    if list.is_empty() {
-                        self.by_report.remove(&key.report);
-                    }
-                }
+                self.unindex(key, index);
                 self.first_time(key);
                 if !entry.context {
                     released.records.push(record);
@@ -229,14 +237,40 @@ impl Dedup {
         self.current.contains(&key.exact) || self.previous.contains(&key.exact)
     }
 
+    /// A held entry of the same report as `record` (of key `key`): the same
+    /// reporter_host, or either's not the report's own.
     fn held_match(&self, record: &BanRecord, key: Key) -> Option<usize> {
-        let list = self.by_report.get(&key.report)?;
-        list.iter().copied().find(|&i| {
+        let held = |i: usize| {
             self.held
                 .get(i - self.held_base)
                 .and_then(|h| h.record.as_ref())
-                .is_some_and(|held| compatible(held, record))
-        })
+        };
+        let same_host = self.by_report.get(&key.report).into_iter().flatten();
+        let loose = self.by_loose.get(&key.loose).into_iter().flatten();
+        same_host
+            .copied()
+            .find(|&i| held(i).is_some_and(|h| compatible(h, record)))
+            .or_else(|| {
+                loose.copied().find(|&i| {
+                    held(i)
+                        .is_some_and(|h| !(h.own_host && record.own_host) && compatible(h, record))
+                })
+            })
+    }
+
+    /// Takes held entry `index`, of key `key`, out of the indexes.
+    fn unindex(&mut self, key: Key, index: usize) {
+        for (map, k) in [
+            (&mut self.by_report, key.report),
+            (&mut self.by_loose, key.loose),
+        ] {
+            if let Some(list) = map.get_mut(&k) {
+                list.retain(|&i| i != index);
+                if list.is_empty() {
+                    map.remove(&k);
+                }
+            }
+        }
     }
 
     /// Drops held warnings that `record` (a final failure) settles, adding the
@@ -248,10 +282,8 @@ impl Dedup {
                 break;
             };
             let src = entry.record.take().map(|r| r.src).unwrap_or_default();
-            let (message, context) = (entry.message, entry.context);
-            if let Some(list) = self.by_report.get_mut(&key.report) {
-                list.retain(|&i| i != index);
-            }
+            let (message, context, held_key) = (entry.message, entry.context, entry.key);
+            self.unindex(held_key, index);
             if let Some(open) = self.open_per_message.get_mut(&message) {
                 *open -= 1;
                 if *open == 0 {
@@ -298,6 +330,7 @@ mod tests {
             event: None,
             template: None,
             own_msgid: msgid.is_some(),
+            own_host: true,
             own_ts: ts.is_some(),
         }
     }
@@ -335,6 +368,44 @@ mod tests {
         );
         assert_eq!((out.len(), settled), (1, vec!["x".to_string()]));
         assert_eq!(d.release(true), Released::default());
+    }
+
+    #[test]
+    fn a_warning_naming_only_its_relay_is_settled_by_the_servers_failure() {
+        let relay = |mut r: BanRecord| {
+            r.reporter_host = Some("smtp.isp.example.net".into());
+            r.own_host = false;
+            r
+        };
+        let server = |host: &str| {
+            let mut r = rec("192.0.2.1", Some("<a@h>"), None);
+            r.reporter_host = Some(host.into());
+            r
+        };
+        // The relay's warning quotes the subject alone; the server's
+        // failure has the copy.
+        let mut d = Dedup::new();
+        let mut settled = Vec::new();
+        d.hold(1, vec![relay(rec("192.0.2.1", None, None))], false);
+        let out = d.admit(vec![server("web1.example.org")], &mut settled);
+        assert_eq!((out.len(), settled.len()), (1, 1));
+        assert_eq!(d.release(true), Released::default());
+        // The other way round: a full warning, the failure quoting the subject.
+        let mut d = Dedup::new();
+        let mut settled = Vec::new();
+        d.hold(1, vec![server("web1.example.org")], false);
+        let out = d.admit(vec![relay(rec("192.0.2.1", None, None))], &mut settled);
+        assert_eq!((out.len(), settled.len()), (1, 1));
+        // Two servers of their own names are two reports; so are other
+        // addresses, and a conflicting message id.
+        let mut d = Dedup::new();
+        let mut settled = Vec::new();
+        d.hold(1, vec![server("web1.example.org")], false);
+        d.hold(2, vec![relay(rec("192.0.2.9", None, None))], false);
+        d.hold(3, vec![relay(rec("192.0.2.1", Some("<b@h>"), None))], false);
+        let out = d.admit(vec![server("web2.example.org")], &mut settled);
+        assert_eq!((out.len(), settled.len()), (1, 0));
+        assert_eq!(d.release(true).records.len(), 3);
     }
 
     #[test]

@@ -88,6 +88,11 @@ pub struct BanRecord {
     /// `ts` comes from the report itself, not from the bounce or envelope.
     #[serde(skip)]
     pub own_ts: bool,
+    /// `reporter_host` comes from the report itself (its subject, its copy's
+    /// headers), not from what the bounce says of itself (a Reporting-MTA,
+    /// banner or sender, which may be a relay's).
+    #[serde(skip)]
+    pub own_host: bool,
 }
 
 impl BanRecord {
@@ -213,7 +218,8 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
             let hop = Hop::new(r);
             hop.public_sender().or_else(|| hop.by_host())
         });
-    let reporter_host = reporter_host(&report, copy, own_mta.as_deref(), carrier, quoting);
+    let (reporter_host, own_host) =
+        reporter_host(&report, copy, own_mta.as_deref(), carrier, quoting);
     let reporter_ip = reporter_ip(&path, own_mta.as_deref(), reporter_host.as_deref());
     let own_msgid = copy.headers.message_id.is_some();
     let msgid = copy
@@ -243,6 +249,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         template,
         own_msgid,
         own_ts,
+        own_host,
     };
     let records = if is_notice {
         let event = if report.kind == Kind::Started {
@@ -332,9 +339,10 @@ fn reporter_host(
     own_mta: Option<&str>,
     carrier: Option<&Layer>,
     quoting: bool,
-) -> Option<String> {
+) -> (Option<String>, bool) {
     let bounce = carrier.unwrap_or(copy);
-    // In order of trust; each source is looked at only when those before it say nothing.
+    // In order of trust; each source is looked at only when those before it
+    // say nothing. The first three are the report's own.
     let sources: [&dyn Fn() -> Option<String>; 7] = [
         &|| report.host.clone(),
         &|| own_mta.map(str::to_string),
@@ -358,7 +366,11 @@ fn reporter_host(
                 .and_then(|r| Hop::new(r).by_host())
         },
     ];
-    sources.iter().find_map(|source| source())
+    sources
+        .iter()
+        .enumerate()
+        .find_map(|(i, source)| Some((source()?, i < 3)))
+        .map_or((None, false), |(host, own)| (Some(host), own))
 }
 
 /// The server's public address: the `from` address of the `Received:` header
@@ -472,7 +484,7 @@ fn subject_quotes_a_report(layer: &Layer) -> bool {
 /// Office`, `Abwesenheitsnotiz:`, `Automatic reply:`, `Fwd:` …) and nothing
 /// says it is a bounce (no DSN, not from a mailer daemon).
 fn is_reply(root: &Layer) -> bool {
-    const MARKS: [&str; 31] = [
+    const MARKS: [&str; 43] = [
         "re:",
         "aw:",
         "antw:",
@@ -504,6 +516,18 @@ fn is_reply(root: &Layer) -> bool {
         "回复",
         "自动回复",
         "自動応答",
+        "odpowiedź automatyczna",
+        "i:",
+        "pd:",
+        "doorst:",
+        "ynt:",
+        "vl:",
+        "转发:",
+        "转发：",
+        "轉寄",
+        "転送",
+        "전달",
+        "답장",
     ];
     let Some(before) = report::before_tag(root.headers.subject.as_deref()) else {
         return false;
@@ -550,6 +574,29 @@ fn is_bounce(root: &Layer) -> bool {
             "returned to sender",
             "delayed",
             "could not send",
+            // Other languages' subjects of non-delivery reports.
+            "unzustellbar",
+            "nicht zugestellt",
+            "zustellfehler",
+            "non remis",
+            "non distribu",
+            "échec de la distribution",
+            "no se puede entregar",
+            "no entregado",
+            "não entregue",
+            "impossibile recapitare",
+            "non consegnat",
+            "onbestelbaar",
+            "niet bezorgd",
+            "niedostarczaln",
+            "недоставля",
+            "не доставлен",
+            "nedoručiteln",
+            "退信",
+            "未送达",
+            "無法傳遞",
+            "配信不能",
+            "반송",
         ]
         .iter()
         .any(|w| subject.contains(w))
@@ -563,6 +610,29 @@ phrases!(
         "will continue trying",
         "will be retried",
         "still being retried",
+        // The same in the translated templates of Exim, MDaemon, Exchange...
+        "noch nicht zugestellt",
+        "zustellversuche werden noch",
+        "erneut versuchen",
+        "weiterhin versuchen",
+        "n'a pas encore été",
+        "pas encore reçu",
+        "tentatives de distribution continueront",
+        "non è stato ancora",
+        "non è ancora stato",
+        "altri tentativi",
+        "aún no se ha entregado",
+        "todavía no se ha entregado",
+        "seguirá intentando",
+        "ainda não foi entregue",
+        "continuará tentando",
+        "nog niet afgeleverd",
+        "nog niet bezorgd",
+        "nie została jeszcze dostarczona",
+        "еще не доставлено",
+        "ещё не доставлено",
+        "尚未投递",
+        "まだ配信されていません",
     ]
 );
 
@@ -594,6 +664,20 @@ fn is_delay_warning(bounce: &Layer) -> bool {
         "warning: could not send",
         "still being retried",
         "not yet been delivered",
+        // Other languages' subjects of delay warnings.
+        "verzögert",
+        "verzoegert",
+        "vorübergehend",
+        "retard",
+        "ritardat",
+        "retrasad",
+        "atrasad",
+        "vertraagd",
+        "opóźni",
+        "задерж",
+        "延迟",
+        "遅延",
+        "지연",
     ]
     .iter()
     .any(|w| subject.contains(w))
@@ -638,6 +722,7 @@ mod tests {
             template: Some("sendmail-whois"),
             own_msgid: true,
             own_ts: false,
+            own_host: true,
         }
     }
 
@@ -682,6 +767,7 @@ mod tests {
             template: None,
             own_msgid: false,
             own_ts: false,
+            own_host: false,
         };
         same_as_serde_json(&none);
         same_as_serde_json(&BanRecord {
@@ -714,6 +800,7 @@ mod tests {
                 template,
                 own_msgid: false,
                 own_ts: false,
+                own_host: false,
             };
             let mut ours = Vec::new();
             record.write_json(&mut ours);

@@ -166,7 +166,12 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
             if word.eq_ignore_ascii_case("from") || word.eq_ignore_ascii_case("on") {
                 info.host = words
                     .next()
-                    .map(|w| w.trim_end_matches(['!', '?', ',', ';', ':', ')']))
+                    .map(|w| {
+                        w.trim_end_matches([
+                            '!', '?', ',', ';', ':', ')', '"', '\'', '\u{201c}', '\u{201d}',
+                            '\u{bb}', '\u{300d}', '\u{300f}',
+                        ])
+                    })
                     .and_then(net::host_name);
                 if info.host.is_some() {
                     break;

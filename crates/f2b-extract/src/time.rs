@@ -139,7 +139,11 @@ fn read_words(text: &str) -> Option<Fields> {
     };
     for token in tokens {
         let raw = token.bytes;
-        // A comment such as "(GMT)" or "(CEST)" ends the date.
+        // A comment such as "(GMT)" or "(CEST)" ends the date; before the
+        // time, one is a weekday (Korean `date`: `2012. 09. 20. (목) 01:02:03`).
+        if raw[0] == b'(' && time.is_none() && raw.ends_with(b")") {
+            continue;
+        }
         if raw[0] == b'(' {
             if !zone_seen {
                 let inner = trim_bytes(raw, |b| b == b'(' || b == b')');
@@ -154,13 +158,25 @@ fn read_words(text: &str) -> Option<Fields> {
         } else if matches!(raw[0], b'+' | b'-') && raw.len() >= 3 && time.is_some() && !zone_seen {
             zone = Zone::Offset(parse_offset(raw)?);
             zone_seen = true;
+        } else if let Some((n, unit)) = cjk_number(raw) {
+            // Chinese, Japanese and Korean `date`: `2013年 08月 14日`.
+            match unit {
+                Unit::Year => year = year.or(Some(n)),
+                Unit::Month if (1..=12).contains(&n) => month = month.or(Some(n)),
+                Unit::Day => day = day.or(Some(n)),
+                Unit::Month => {}
+            }
         } else if let Some(n) = token.number() {
             // "5." is a day as German `date` writes it.
             let digits = raw.len() - usize::from(raw.ends_with(b"."));
+            let year_first = year.is_some() && day.is_none() && month.is_none();
             if digits >= 3 || n > 31 || (day.is_some() && month.is_some()) {
                 if year.is_none() {
                     year = Some(expand_year(n, digits));
                 }
+            } else if year_first && (1..=12).contains(&n) {
+                // Year, month, day (`2012. 09. 20.`, Korean `date`).
+                month = Some(n);
             } else if day.is_none() {
                 day = Some(n);
             }
@@ -329,9 +345,9 @@ impl Token<'_> {
         } else if let Some(digits) = self
             .bytes
             .strip_suffix(b".")
-            .filter(|d| !d.is_empty() && d.len() <= 2 && d.iter().all(u8::is_ascii_digit))
+            .filter(|d| !d.is_empty() && d.len() <= 4 && d.iter().all(u8::is_ascii_digit))
         {
-            // A day with its dot (`5.`), as German `date` writes it.
+            // A number with its dot (`5.`, German `date`; `2012. 09. 20.`, Korean).
             parse_digits(digits)
         } else if self.bytes[0] == b'+' {
             parse_u32(self.bytes)
@@ -464,10 +480,10 @@ fn month_number(token: &[u8]) -> Option<u32> {
 
 /// Month names and abbreviations of other locales, lower case, each the
 /// start of the words that mean it: German, French, Spanish, Italian,
-/// Portuguese, Dutch, Polish, Hungarian and Russian (the English ones, and
+/// Portuguese, Dutch, Polish, Hungarian, Russian and Czech (the English ones, and
 /// the words that start like them, are [`english_month`]'s). A word matches
 /// the first entry it starts with; no entry starts another month's.
-const LOCAL_MONTHS: [(&str, u32); 56] = [
+const LOCAL_MONTHS: [(&str, u32); 69] = [
     ("janv", 1),
     ("ene", 1),
     ("gen", 1),
@@ -516,6 +532,7 @@ const LOCAL_MONTHS: [(&str, u32); 56] = [
     ("ott", 10),
     ("out", 10),
     ("paź", 10),
+    ("říj", 10),
     ("окт", 10),
     ("lis", 11),
     ("ноя", 11),
@@ -524,6 +541,19 @@ const LOCAL_MONTHS: [(&str, u32); 56] = [
     ("dic", 12),
     ("gru", 12),
     ("дек", 12),
+    // Czech.
+    ("led", 1),
+    ("úno", 2),
+    ("bře", 3),
+    ("dub", 4),
+    ("kvě", 5),
+    ("čvn", 6),
+    ("čen", 6),
+    ("čvc", 7),
+    ("čec", 7),
+    ("srp", 8),
+    ("zář", 9),
+    ("pro", 12),
 ];
 
 /// A month of [`LOCAL_MONTHS`]; only for words that are not ASCII-English.
@@ -557,6 +587,30 @@ fn local_month(token: &[u8]) -> Option<u32> {
         return None;
     }
     month(lower.as_bytes())
+}
+
+/// What a number of a Chinese, Japanese or Korean date counts.
+#[derive(Clone, Copy)]
+enum Unit {
+    Year,
+    Month,
+    Day,
+}
+
+/// A number with the CJK unit after it: `2013年`, `8月`, `14日`, `2012년`,
+/// `9월`, `20일`.
+fn cjk_number(token: &[u8]) -> Option<(u32, Unit)> {
+    let digits = token.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 4 {
+        return None;
+    }
+    let unit = match std::str::from_utf8(&token[digits..]).ok()? {
+        "年" | "년" => Unit::Year,
+        "月" | "월" => Unit::Month,
+        "日" | "일" => Unit::Day,
+        _ => return None,
+    };
+    Some((parse_digits(&token[..digits])?, unit))
 }
 
 /// "AM" or "PM" (also `a.m.`, `p.m.`): whether it is PM.
@@ -803,6 +857,25 @@ mod tests {
             (
                 "setup@example.org Wed Mar  2 16:12:13 2011 UTC",
                 "2011-03-02T16:12:13Z",
+            ),
+            ("st, 02 bře 2011 17:12:06 +0100", "2011-03-02T16:12:06Z"),
+            (
+                "2013年 08月 14日 星期三 17:12:06 CST",
+                "2013-08-14T23:12:06Z",
+            ),
+            (
+                "2013年  8月 14日 水曜日 17:12:06 JST",
+                "2013-08-14T08:12:06Z",
+            ),
+            ("水, 02  3月 2011 17:12:06 +0900", "2011-03-02T08:12:06Z"),
+            ("2012. 09. 20. (목) 01:02:03 KST", "2012-09-19T16:02:03Z"),
+            (
+                "2012년 9월 20일 목요일 01:02:03 KST",
+                "2012-09-19T16:02:03Z",
+            ),
+            (
+                "Wed, 2 Mar 2011 16:12:06 +0000 (GMT)",
+                "2011-03-02T16:12:06Z",
             ),
         ];
         for (text, expected) in cases {
