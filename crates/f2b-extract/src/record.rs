@@ -574,33 +574,53 @@ fn is_bounce(root: &Layer) -> bool {
             "returned to sender",
             "delayed",
             "could not send",
-            // Other languages' subjects of non-delivery reports.
-            "unzustellbar",
-            "nicht zugestellt",
-            "zustellfehler",
-            "non remis",
-            "non distribu",
-            "échec de la distribution",
-            "no se puede entregar",
-            "no entregado",
-            "não entregue",
-            "impossibile recapitare",
-            "non consegnat",
-            "onbestelbaar",
-            "niet bezorgd",
-            "niedostarczaln",
-            "недоставля",
-            "не доставлен",
-            "nedoručiteln",
-            "退信",
-            "未送达",
-            "無法傳遞",
-            "配信不能",
-            "반송",
         ]
         .iter()
         .any(|w| subject.contains(w))
+        || LOCAL_BOUNCE_SUBJECTS.any(&subject)
 }
+
+phrases!(
+    LOCAL_BOUNCE_SUBJECTS,
+    [
+        // Other languages' subjects of non-delivery reports (and of the
+        // delay warnings of [`LOCAL_DELAY_SUBJECTS`]).
+        "unzustellbar",
+        "nicht zugestellt",
+        "zustellfehler",
+        "non remis",
+        "non distribu",
+        "échec de la distribution",
+        "no se puede entregar",
+        "no entregado",
+        "não entregue",
+        "impossibile recapitare",
+        "non consegnat",
+        "onbestelbaar",
+        "niet bezorgd",
+        "niedostarczaln",
+        "недоставля",
+        "не доставлен",
+        "nedoručiteln",
+        "退信",
+        "未送达",
+        "無法傳遞",
+        "配信不能",
+        "반송",
+        "verzögert",
+        "verzoegert",
+        "retard",
+        "ritardat",
+        "retrasad",
+        "atrasad",
+        "vertraagd",
+        "opóźni",
+        "задерж",
+        "延迟",
+        "遅延",
+        "지연",
+    ]
+);
 
 phrases!(
     DELAY_TEXT,
@@ -610,7 +630,13 @@ phrases!(
         "will continue trying",
         "will be retried",
         "still being retried",
-        // The same in the translated templates of Exim, MDaemon, Exchange...
+    ]
+);
+
+phrases!(
+    LOCAL_DELAY_TEXT,
+    [
+        // [`DELAY_TEXT`] in the translated templates of Exim, MDaemon, Exchange...
         "noch nicht zugestellt",
         "zustellversuche werden noch",
         "erneut versuchen",
@@ -664,7 +690,40 @@ fn is_delay_warning(bounce: &Layer) -> bool {
         "warning: could not send",
         "still being retried",
         "not yet been delivered",
-        // Other languages' subjects of delay warnings.
+    ]
+    .iter()
+    .any(|w| subject.contains(w))
+    {
+        return true;
+    }
+    // A subject in English says the MTA's words are too: the words and
+    // phrases of other languages are not looked for (they cost a third of
+    // this test).
+    let english = [
+        "undeliver",
+        "failure notice",
+        "returning message",
+        "returned mail",
+        "delivery status",
+        "delivery fail",
+        "returned to sender",
+        "nondeliverable",
+    ]
+    .iter()
+    .any(|w| subject.contains(w));
+    if !english && LOCAL_DELAY_SUBJECTS.any(&subject) {
+        return true;
+    }
+    // The MTA's own words come first; the copy after them need not be read.
+    bounce.texts.iter().any(|t| {
+        let head = prefix(t, 4096);
+        DELAY_TEXT.any(head) || (!english && LOCAL_DELAY_TEXT.any(head))
+    })
+}
+
+phrases!(
+    LOCAL_DELAY_SUBJECTS,
+    [
         "verzögert",
         "verzoegert",
         "vorübergehend",
@@ -679,14 +738,7 @@ fn is_delay_warning(bounce: &Layer) -> bool {
         "遅延",
         "지연",
     ]
-    .iter()
-    .any(|w| subject.contains(w))
-    {
-        return true;
-    }
-    // The MTA's own words come first; the copy after them need not be read.
-    bounce.texts.iter().any(|t| DELAY_TEXT.any(prefix(t, 4096)))
-}
+);
 
 #[cfg(test)]
 mod tests {

@@ -158,7 +158,10 @@ fn read_words(text: &str) -> Option<Fields> {
         } else if matches!(raw[0], b'+' | b'-') && raw.len() >= 3 && time.is_some() && !zone_seen {
             zone = Zone::Offset(parse_offset(raw)?);
             zone_seen = true;
-        } else if let Some((n, unit)) = cjk_number(raw) {
+        } else if let Some((n, unit)) = (token.all & DIGIT == 0 && token.any & DIGIT != 0)
+            .then(|| cjk_number(raw))
+            .flatten()
+        {
             // Chinese, Japanese and Korean `date`: `2013年 08月 14日`.
             match unit {
                 Unit::Year => year = year.or(Some(n)),
