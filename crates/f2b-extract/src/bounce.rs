@@ -468,18 +468,21 @@ fn starts_as_a_message(text: &str) -> bool {
 }
 
 /// True when the headers at the start of `text` give its body a base64 or
-/// quoted-printable transfer encoding.
+/// quoted-printable transfer encoding, and a body follows them (a list of
+/// headers alone may name its message's encoding).
 fn encoded_body(text: &str) -> bool {
-    text.lines()
-        .take_while(|l| !l.trim().is_empty())
-        .filter_map(|l| l.split_once(':'))
-        .any(|(name, value)| {
-            let value = value.split('(').next().unwrap_or_default().trim();
-            name.trim_end()
-                .eq_ignore_ascii_case("content-transfer-encoding")
-                && (value.eq_ignore_ascii_case("base64")
-                    || value.eq_ignore_ascii_case("quoted-printable"))
-        })
+    body_after_headers(text).is_some_and(|b| !b.trim().is_empty())
+        && text
+            .lines()
+            .take_while(|l| !l.trim().is_empty())
+            .filter_map(|l| l.split_once(':'))
+            .any(|(name, value)| {
+                let value = value.split('(').next().unwrap_or_default().trim();
+                name.trim_end()
+                    .eq_ignore_ascii_case("content-transfer-encoding")
+                    && (value.eq_ignore_ascii_case("base64")
+                        || value.eq_ignore_ascii_case("quoted-printable"))
+            })
 }
 
 /// True when part headers are a message's rather than a MIME part's: they
@@ -945,7 +948,11 @@ fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
                         "wysłano:",
                         "отправлено:",
                     ];
-                    let lower = l.to_ascii_lowercase();
+                    // Unicode's lower case where it keeps the byte offsets
+                    // (`Отправлено:`, `ENVOYÉ :`), else ASCII's.
+                    let lower = Some(l.to_lowercase())
+                        .filter(|u| u.len() == l.len())
+                        .unwrap_or_else(|| l.to_ascii_lowercase());
                     let at = SENTENCES
                         .iter()
                         .find_map(|s| lower.find(s).map(|p| p + s.len()))

@@ -170,7 +170,7 @@ impl Dedup {
         let mut held = 0;
         for record in records {
             let key = Key::of(&record, &mut self.scratch);
-            if self.seen(key) || self.held_match(&record, key).is_some() {
+            if self.seen(key) || self.same_host_match(&record, key).is_some() {
                 continue;
             }
             let index = self.held_base + self.held.len();
@@ -237,25 +237,40 @@ impl Dedup {
         self.current.contains(&key.exact) || self.previous.contains(&key.exact)
     }
 
-    /// A held entry of the same report as `record` (of key `key`): the same
-    /// reporter_host, or either's not the report's own.
-    fn held_match(&self, record: &BanRecord, key: Key) -> Option<usize> {
-        let held = |i: usize| {
-            self.held
-                .get(i - self.held_base)
-                .and_then(|h| h.record.as_ref())
-        };
-        let same_host = self.by_report.get(&key.report).into_iter().flatten();
-        let loose = self.by_loose.get(&key.loose).into_iter().flatten();
-        same_host
+    /// The held record of entry `i`, if still held.
+    fn held_record(&self, i: usize) -> Option<&BanRecord> {
+        self.held
+            .get(i.checked_sub(self.held_base)?)
+            .and_then(|h| h.record.as_ref())
+    }
+
+    /// The oldest held entry of the same report as `record` (of key `key`)
+    /// from the same reporter_host.
+    fn same_host_match(&self, record: &BanRecord, key: Key) -> Option<usize> {
+        let list = self.by_report.get(&key.report)?;
+        list.iter()
             .copied()
-            .find(|&i| held(i).is_some_and(|h| compatible(h, record)))
-            .or_else(|| {
-                loose.copied().find(|&i| {
-                    held(i)
-                        .is_some_and(|h| !(h.own_host && record.own_host) && compatible(h, record))
-                })
+            .find(|&i| self.held_record(i).is_some_and(|h| compatible(h, record)))
+    }
+
+    /// The oldest held entry of the same address and jail as `record`, from
+    /// another reporter_host, where either host is not the report's own;
+    /// with `host`, only one from that host.
+    fn loose_match(
+        &self,
+        record: &BanRecord,
+        key: Key,
+        host: Option<&Option<String>>,
+    ) -> Option<usize> {
+        let list = self.by_loose.get(&key.loose)?;
+        list.iter().copied().find(|&i| {
+            self.held_record(i).is_some_and(|h| {
+                !(h.own_host && record.own_host)
+                    && h.reporter_host != record.reporter_host
+                    && host.is_none_or(|host| h.own_host && h.reporter_host == *host)
+                    && compatible(h, record)
             })
+        })
     }
 
     /// Takes held entry `index`, of key `key`, out of the indexes.
@@ -277,7 +292,34 @@ impl Dedup {
     /// `src` of warning messages that have no record left to `emptied`
     /// (context messages are not named: they are not the run's own).
     fn settle_held(&mut self, record: &BanRecord, key: Key, emptied: &mut Vec<String>) {
-        while let Some(index) = self.held_match(record, key) {
+        // The warnings from the same host. Else those of one other report:
+        // a final failure is of one report, and several servers may ban one
+        // address. That is one warning naming no host of its own; or, for a
+        // failure naming none, the warnings of the one server of the oldest.
+        let mut settled_same_host = false;
+        let mut other: Option<Option<String>> = None;
+        loop {
+            let index = if let Some(i) = self.same_host_match(record, key) {
+                settled_same_host = true;
+                i
+            } else if settled_same_host {
+                break;
+            } else if let Some(host) = &other {
+                match self.loose_match(record, key, Some(host)) {
+                    Some(i) if !record.own_host && host.is_some() => i,
+                    _ => break,
+                }
+            } else {
+                let Some(i) = self.loose_match(record, key, None) else {
+                    break;
+                };
+                other = Some(
+                    self.held_record(i)
+                        .filter(|h| h.own_host)
+                        .and_then(|h| h.reporter_host.clone()),
+                );
+                i
+            };
             let Some(entry) = self.held.get_mut(index - self.held_base) else {
                 break;
             };
@@ -406,6 +448,43 @@ mod tests {
         let out = d.admit(vec![server("web2.example.org")], &mut settled);
         assert_eq!((out.len(), settled.len()), (1, 0));
         assert_eq!(d.release(true).records.len(), 3);
+        // Two servers banned the address; a relay's failure quoting the
+        // subject alone is one report: it settles the warnings of one
+        // server (the oldest's), not both.
+        let mut d = Dedup::new();
+        let mut settled = Vec::new();
+        d.hold(1, vec![server("web1.example.org")], false);
+        d.hold(2, vec![server("web2.example.org")], false);
+        d.hold(3, vec![server("web1.example.org")], false);
+        let out = d.admit(vec![relay(rec("192.0.2.1", None, None))], &mut settled);
+        assert_eq!(out.len(), 1);
+        let released = d.release(true);
+        assert_eq!(
+            released
+                .records
+                .iter()
+                .map(|r| r.reporter_host.as_deref())
+                .collect::<Vec<_>>(),
+            [Some("web2.example.org")]
+        );
+        // And a server's failure settles one warning naming no host, not two.
+        let mut d = Dedup::new();
+        let mut settled = Vec::new();
+        d.hold(1, vec![relay(rec("192.0.2.1", None, None))], false);
+        let mut other_relay = relay(rec("192.0.2.1", None, None));
+        other_relay.reporter_host = Some("mx.other-isp.example.com".into());
+        d.hold(2, vec![other_relay], false);
+        d.admit(vec![server("web1.example.org")], &mut settled);
+        assert_eq!(d.release(true).records.len(), 1);
+        // A server's own warning after a relay's is held beside it, not
+        // taken for it.
+        let mut d = Dedup::new();
+        assert_eq!(
+            d.hold(1, vec![relay(rec("192.0.2.1", None, None))], false),
+            1
+        );
+        assert_eq!(d.hold(2, vec![server("web2.example.org")], false), 1);
+        assert_eq!(d.release(true).records.len(), 2);
     }
 
     #[test]

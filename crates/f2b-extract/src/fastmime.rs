@@ -490,9 +490,11 @@ impl<'a> Block<'a> {
         if let Some((value, terminated)) = encoding {
             let value = unstructured(value, terminated);
             if let HeaderValue::Text(e) = &value {
-                // A comment may follow the value (RFC 2045): `BASE64 (generated)`.
-                let e = e.split('(').next().unwrap_or_default().trim();
-                if e.eq_ignore_ascii_case("base64") {
+                // A comment may follow the value (RFC 2045): `BASE64
+                // (generated)`. Only base64 is read past one, as the full
+                // parser's path does (bounce.rs: `lenient_base64`).
+                let bare = e.split('(').next().unwrap_or_default().trim();
+                if bare.eq_ignore_ascii_case("base64") {
                     block.encoding = Encoding::Base64;
                 } else if e.eq_ignore_ascii_case("quoted-printable") {
                     block.encoding = Encoding::QuotedPrintable;

@@ -10,6 +10,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use f2b_core::error::Kind as ErrorKind;
 use f2b_core::input::Input;
 use f2b_core::{Error, Result};
 use memchr::memmem;
@@ -47,7 +48,9 @@ pub struct RawMessage {
 /// messages (told apart by their first bytes), Maildir (`cur/`, `new/`) and MH
 /// folders, and with `recursive` every file below a directory.
 pub struct Mailboxes {
-    pending: Vec<PathBuf>,
+    /// Paths still to read, last first, each with whether a directory
+    /// listing found it (rather than the command line naming it).
+    pending: Vec<(PathBuf, bool)>,
     current: Option<Source>,
     recursive: bool,
     max_message: usize,
@@ -63,7 +66,7 @@ enum Source {
 impl Mailboxes {
     /// Reads `paths` (`-` is stdin) in order.
     pub fn new(paths: Vec<PathBuf>, recursive: bool) -> Self {
-        let mut pending = paths;
+        let mut pending: Vec<(PathBuf, bool)> = paths.into_iter().map(|p| (p, false)).collect();
         pending.reverse();
         Mailboxes {
             pending,
@@ -97,20 +100,31 @@ impl Mailboxes {
                     None => self.current = None,
                 }
             }
-            let Some(path) = self.pending.pop() else {
+            let Some((path, found)) = self.pending.pop() else {
                 return Ok(None);
             };
             if path.as_os_str() != "-" && path.is_dir() {
-                if !self.first_visit(&path) {
+                if !self.first_visit(&path) && found {
                     pass_over(&path, "a directory read already (a symbolic link loop)");
                     continue;
                 }
                 let entries = self.folder_entries(&path)?;
-                self.pending.extend(entries.into_iter().rev());
+                self.pending
+                    .extend(entries.into_iter().rev().map(|p| (p, true)));
                 continue;
             }
-            if let Some(m) = self.open_file(&path)? {
-                return Ok(Some(m));
+            match self.open_file(&path) {
+                Ok(Some(m)) => return Ok(Some(m)),
+                Ok(None) => {}
+                // A file a listing found that f2b cannot read at all (bzip2,
+                // xz, zstd) is passed over; named on the command line, it is
+                // an error.
+                Err(e) if found && e.kind() == ErrorKind::Data => {
+                    let why = e.to_string();
+                    let prefix = format!("{}: ", path.display());
+                    pass_over(&path, why.strip_prefix(&prefix).unwrap_or(&why));
+                }
+                Err(e) => return Err(e),
             }
         }
     }
@@ -149,7 +163,10 @@ impl Mailboxes {
         if head.is_empty() {
             return Ok(None);
         }
-        if starts_inside_an_mbox(head) {
+        // A file too big to be one message may start with the end of one's
+        // headers; a smaller one that starts with headers is a message.
+        let too_big = fs::metadata(path).is_ok_and(|m| m.len() > self.max_message as u64);
+        if starts_inside_an_mbox(head, too_big) {
             // The file was cut from an mbox (by `split`, a download cut
             // short): what comes before its first From line is one message,
             // without an envelope, and the rest is split as usual.
@@ -251,25 +268,20 @@ impl Mailboxes {
 }
 
 /// Whether `head`, the start of a file that does not open with a From line,
-/// is the rest of an mbox all the same: dated From lines after blank lines,
-/// two of them, or one when the file does not start as a message does (with
-/// a header). A single message holding two envelope lines of its own is
-/// left whole.
-fn starts_inside_an_mbox(head: &[u8]) -> bool {
-    let needed = if crate::bounce::starts_with_a_header(head) {
-        2
-    } else {
-        1
-    };
-    let mut found = 0;
+/// is the rest of an mbox all the same: a dated From line follows a blank
+/// line, and the file starts inside a message's body (not with a header) or
+/// is `too_big` to be one message. A smaller file that starts with headers
+/// is a message, whatever envelope lines it quotes (a bounce may keep those
+/// of its copies).
+fn starts_inside_an_mbox(head: &[u8], too_big: bool) -> bool {
+    if !too_big && crate::bounce::starts_with_a_header(head) {
+        return false;
+    }
     let mut blank_before = false;
     for line in head.split(|&b| b == b'\n') {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let line = line.trim_ascii_end();
         if blank_before && from_line_date(line).is_some() {
-            found += 1;
-            if found == needed {
-                return true;
-            }
+            return true;
         }
         blank_before = line.is_empty();
     }
@@ -491,6 +503,7 @@ impl<R: Read> MboxSplitter<R> {
                 if end - self.start > self.max_message {
                     // Complete in the buffer, but over the limit all the same.
                     self.start = end;
+                    self.headless = false;
                     return RawMessage {
                         src,
                         bytes: Vec::new(),

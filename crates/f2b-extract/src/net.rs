@@ -60,7 +60,8 @@ pub fn canonical(ip: IpAddr) -> IpAddr {
 pub enum Scope {
     /// Globally reachable.
     Public,
-    /// A local network: RFC 1918, unique-local, link-local, shared (CGN).
+    /// A local network: RFC 1918, unique-local, site-local (deprecated),
+    /// link-local, shared (CGN).
     Private,
     /// Loopback, unspecified, documentation, benchmarking, multicast and
     /// other reserved ranges: never a real hop between two machines.
@@ -79,7 +80,7 @@ pub fn scope(ip: IpAddr) -> Scope {
         }
         IpAddr::V6(v6) => {
             let first = v6.segments()[0];
-            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+            (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80 || (first & 0xffc0) == 0xfec0
         }
     };
     if private {
@@ -123,6 +124,10 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         || (first & 0xfe00) == 0xfc00
         || (first & 0xffc0) == 0xfe80
+        || (first & 0xffc0) == 0xfec0
+        // IETF protocol assignments (benchmarking, Teredo, ORCHID...) and
+        // documentation.
+        || (first == 0x2001 && ip.segments()[1] < 0x0200)
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
         || ip.to_ipv4().is_some())
 }
@@ -294,6 +299,12 @@ mod tests {
         assert_eq!(s("fd00::5"), Scope::Private);
         assert_eq!(s("127.0.0.1"), Scope::Reserved);
         assert_eq!(s("203.0.113.9"), Scope::Reserved);
+        // Deprecated site-local IPv6 is a LAN's; the IETF protocol
+        // assignments (benchmarking 2001:2::/48, Teredo...) are reserved.
+        assert_eq!(s("fec0::5"), Scope::Private);
+        assert_eq!(s("2001:2::25"), Scope::Reserved);
+        assert_eq!(s("2001:4860::8888"), Scope::Public);
+        assert_eq!(s("2a01:4f8::1"), Scope::Public);
     }
 
     #[test]

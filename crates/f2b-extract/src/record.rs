@@ -166,9 +166,12 @@ pub struct Fields {
     pub template: bool,
 }
 
-/// Turns one read message into its outcome.
+/// Turns one read message into its outcome: the records of every report it
+/// returns (a bounce may return several messages: a digest of bounces, an
+/// NDR with two copies); the first report's reason to skip when none has one.
 pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Fields) -> Outcome {
-    let Some((path, report)) = find_report(root) else {
+    let found = find_reports(root);
+    if found.is_empty() {
         return if is_bounce(root) {
             Outcome::Skipped(
                 Reason::NotFail2Ban,
@@ -177,7 +180,36 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         } else {
             Outcome::Skipped(Reason::NotBounce, "neither a bounce nor a Fail2Ban report")
         };
-    };
+    }
+    let mut first_skip = None;
+    let mut all: Option<(Vec<BanRecord>, bool)> = None;
+    for (path, report) in found {
+        match report_records(root, &path, report, src, envelope, fields) {
+            Outcome::Records { records, delayed } => match &mut all {
+                Some((all, _)) => all.extend(records),
+                None => all = Some((records, delayed)),
+            },
+            skipped => {
+                first_skip.get_or_insert(skipped);
+            }
+        }
+    }
+    match (all, first_skip) {
+        (Some((records, delayed)), _) => Outcome::Records { records, delayed },
+        (None, Some(skipped)) => skipped,
+        (None, None) => Outcome::Skipped(Reason::NotFail2Ban, "no report"),
+    }
+}
+
+/// The outcome of one report of a message, found at the end of `path`.
+fn report_records(
+    root: &Layer,
+    path: &[&Layer],
+    report: Report,
+    src: &str,
+    envelope: Option<Unix>,
+    fields: Fields,
+) -> Outcome {
     let copy = path[path.len() - 1];
     let carrier = path.len().checked_sub(2).map(|i| path[i]);
     // A message whose own subject quotes the report's ("Undeliverable:
@@ -204,7 +236,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         );
     }
 
-    let (message_ts, own_ts) = report_time(&path, envelope);
+    let (message_ts, own_ts) = report_time(path, envelope);
     let hint = copy.headers.date.and_then(|d| d.offset());
     // The copy's own first hop: where the report was submitted; or, when
     // the server handed it straight to a relay (msmtp, nullmailer), the
@@ -220,7 +252,7 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
         });
     let (reporter_host, own_host) =
         reporter_host(&report, copy, own_mta.as_deref(), carrier, quoting);
-    let reporter_ip = reporter_ip(&path, own_mta.as_deref(), reporter_host.as_deref());
+    let reporter_ip = reporter_ip(path, own_mta.as_deref(), reporter_host.as_deref());
     let own_msgid = copy.headers.message_id.is_some();
     let msgid = copy
         .headers
@@ -293,15 +325,21 @@ pub fn records_of(root: &Layer, src: &str, envelope: Option<Unix>, fields: Field
     Outcome::Records { records, delayed }
 }
 
-/// The deepest layer that is a Fail2Ban message, with the path to it.
-fn find_report<'l, 'a>(root: &'l Layer<'a>) -> Option<(Vec<&'l Layer<'a>>, Report)> {
+/// The Fail2Ban messages of a message, each with the path to it: in each
+/// branch of copies the deepest layer that is one, in order; the message
+/// itself when no copy is.
+fn find_reports<'l, 'a>(root: &'l Layer<'a>) -> Vec<(Vec<&'l Layer<'a>>, Report)> {
+    let mut found = Vec::new();
     for copy in &root.copies {
-        if let Some((mut path, report)) = find_report(copy) {
+        for (mut path, report) in find_reports(copy) {
             path.insert(0, root);
-            return Some((path, report));
+            found.push((path, report));
         }
     }
-    report::recognize(root).map(|r| (vec![root], r))
+    if found.is_empty() {
+        found.extend(report::recognize(root).map(|r| (vec![root], r)));
+    }
+    found
 }
 
 /// `ts` of the message: the report's `Date:`; else its earliest `Received:`
@@ -550,9 +588,15 @@ fn from_a_mailer(root: &Layer) -> bool {
     .any(|w| from.contains(w))
 }
 
-/// A header's value in ASCII lower case (`""` when absent).
+/// A header's value in lower case (`""` when absent): Unicode's when it
+/// is not ASCII (`Не доставлено`, `Échec`).
 fn lower(value: Option<&str>) -> String {
-    value.unwrap_or("").to_ascii_lowercase()
+    let value = value.unwrap_or("");
+    if value.is_ascii() {
+        value.to_ascii_lowercase()
+    } else {
+        value.to_lowercase()
+    }
 }
 
 /// Signs that a message is a bounce (of anything).
@@ -636,22 +680,19 @@ phrases!(
 phrases!(
     LOCAL_DELAY_TEXT,
     [
-        // [`DELAY_TEXT`] in the translated templates of Exim, MDaemon, Exchange...
+        // [`DELAY_TEXT`] in the translated templates of Exim, MDaemon,
+        // Exchange...: "not yet delivered", which no final failure says
+        // (not "will try again", which one may deny).
         "noch nicht zugestellt",
         "zustellversuche werden noch",
-        "erneut versuchen",
-        "weiterhin versuchen",
         "n'a pas encore été",
         "pas encore reçu",
         "tentatives de distribution continueront",
         "non è stato ancora",
         "non è ancora stato",
-        "altri tentativi",
         "aún no se ha entregado",
         "todavía no se ha entregado",
-        "seguirá intentando",
         "ainda não foi entregue",
-        "continuará tentando",
         "nog niet afgeleverd",
         "nog niet bezorgd",
         "nie została jeszcze dostarczona",
@@ -678,12 +719,7 @@ fn is_delay_warning(bounce: &Layer) -> bool {
             return dsn.delayed && !dsn.failed;
         }
     }
-    let subject = bounce
-        .headers
-        .subject
-        .as_deref()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let subject = lower(bounce.headers.subject.as_deref());
     if [
         "delayed",
         "delay",
@@ -744,6 +780,48 @@ phrases!(
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// A bounce without a DSN or copy, with this subject and text.
+    fn bounce<'a>(subject: &str, text: &'a str) -> Layer<'a> {
+        Layer {
+            headers: crate::bounce::Headers {
+                subject: Some(subject.to_string().into()),
+                ..Default::default()
+            },
+            texts: vec![std::borrow::Cow::Borrowed(text)],
+            has_body: true,
+            ..Layer::default()
+        }
+    }
+
+    #[test]
+    fn bounces_and_delays_are_told_in_other_languages_in_any_case() {
+        for subject in [
+            "Не доставлено: [Fail2Ban] ssh: banned 192.0.2.1",
+            "не доставлено: [Fail2Ban] ssh: banned 192.0.2.1",
+            "Unzustellbar: [Fail2Ban] ssh: banned 192.0.2.1",
+            "ÉCHEC DE LA DISTRIBUTION : [Fail2Ban] ssh: banned 192.0.2.1",
+        ] {
+            assert!(is_bounce(&bounce(subject, "")), "{subject}");
+        }
+        assert!(!is_bounce(&bounce("[Fail2Ban] ssh: banned 192.0.2.1", "")));
+        assert!(is_delay_warning(&bounce("Задержка доставки", "")));
+        assert!(is_delay_warning(&bounce(
+            "Avviso",
+            "Il messaggio non è stato ancora recapitato."
+        )));
+        // A final failure that says no more attempts will be made.
+        assert!(!is_delay_warning(&bounce(
+            "Messaggio non consegnato",
+            "Non verranno effettuati altri tentativi. Der Server wird es nicht erneut versuchen."
+        )));
+        // An English bounce's subject: its text is not searched for other
+        // languages' phrases.
+        assert!(!is_delay_warning(&bounce(
+            "Undelivered Mail Returned to Sender",
+            "quoted: il messaggio non è stato ancora recapitato"
+        )));
+    }
 
     #[test]
     fn hosts_within_a_domain_are_on_its_side() {

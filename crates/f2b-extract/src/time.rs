@@ -133,6 +133,8 @@ fn read_words(text: &str) -> Option<Fields> {
     let mut zone = Zone::Unknown;
     let mut zone_seen = false;
     let mut month_first = false;
+    // The date is a Chinese, Japanese or Korean one: its `CST` is China's.
+    let mut cjk = false;
     let tokens = Tokens {
         bytes: text.as_bytes(),
         at: 0,
@@ -163,6 +165,7 @@ fn read_words(text: &str) -> Option<Fields> {
             .flatten()
         {
             // Chinese, Japanese and Korean `date`: `2013年 08月 14日`.
+            cjk = true;
             match unit {
                 Unit::Year => year = year.or(Some(n)),
                 Unit::Month if (1..=12).contains(&n) => month = month.or(Some(n)),
@@ -185,15 +188,19 @@ fn read_words(text: &str) -> Option<Fields> {
             }
         } else if token.all & LETTER != 0 && weekday(raw) {
             continue;
-        } else if let Some(m) = english_month(raw).or_else(|| {
-            // Other locales' month words come before the time, as every
-            // month does in the dates read here; after it, zones and years.
-            time.is_none().then(|| local_month(raw)).flatten()
-        }) {
+        } else if let Some(m) = (time.is_none() || month.is_none())
+            .then(|| {
+                // Other locales' month words come before the time, as every
+                // month does in the dates read here; after it (and after a
+                // month), zones, years and words such as `remote from decvax`.
+                english_month(raw).or_else(|| time.is_none().then(|| local_month(raw)).flatten())
+            })
+            .flatten()
+        {
             // A second month word after one seen before any number: the
             // first was the weekday (Spanish and Italian `mar`, Tuesday).
             match month {
-                Some(_) if month_first => {
+                Some(_) if month_first && time.is_none() => {
                     month = Some(m);
                     month_first = false;
                 }
@@ -215,6 +222,11 @@ fn read_words(text: &str) -> Option<Fields> {
         } else if time.is_some() && !zone_seen {
             zone = zone_abbreviation(raw).unwrap_or(Zone::Unknown);
             zone_seen = true;
+        }
+    }
+    if let (true, Zone::Ambiguous(meanings)) = (cjk, zone) {
+        if meanings.contains(&480) {
+            zone = Zone::Offset(480);
         }
     }
     Some(Fields {
@@ -864,7 +876,7 @@ mod tests {
             ("st, 02 bře 2011 17:12:06 +0100", "2011-03-02T16:12:06Z"),
             (
                 "2013年 08月 14日 星期三 17:12:06 CST",
-                "2013-08-14T23:12:06Z",
+                "2013-08-14T09:12:06Z",
             ),
             (
                 "2013年  8月 14日 水曜日 17:12:06 JST",
@@ -880,6 +892,10 @@ mod tests {
                 "Wed, 2 Mar 2011 16:12:06 +0000 (GMT)",
                 "2011-03-02T16:12:06Z",
             ),
+            // After the time and the month, a word is no month: a zone
+            // (`NOVT`), or a UUCP host (`remote from decvax`).
+            ("Thu Mar  5 09:02:35 NOVT 2015", "2015-03-05T03:02:35Z"),
+            ("Thu Mar  5 09:02:35 UTC 2015 Dec", "2015-03-05T09:02:35Z"),
         ];
         for (text, expected) in cases {
             assert_eq!(utc(text).as_deref(), Some(expected), "{text}");
@@ -924,6 +940,15 @@ mod tests {
     fn mbox_from_line_dates() {
         let t = parse("MAILER-DAEMON Wed Mar  2 16:12:13 2011").unwrap();
         assert_eq!(rfc3339(t.to_utc_lenient()), "2011-03-02T16:12:13Z");
+        // UUCP's `remote from HOST`: a host named like a month is no month.
+        for host in ["decvax", "mayhem", "junkbox"] {
+            let t = parse(&format!("root Wed Mar  2 16:12:13 2011 remote from {host}")).unwrap();
+            assert_eq!(
+                rfc3339(t.to_utc_lenient()),
+                "2011-03-02T16:12:13Z",
+                "{host}"
+            );
+        }
     }
 
     #[test]

@@ -418,10 +418,10 @@ fn a_file_cut_from_an_mbox_is_split_from_its_first_from_line_on() {
     let mbox = mbox_of(&SHAPES);
     let (expected, ..) = run_in(dir.path(), &[], Some(&mbox));
     let expected = records(&expected);
-    // Cut inside the first message's headers, then inside its body: the
-    // rest of that message is one message without an envelope, and every
-    // later message is read as in the whole mbox.
-    for cut in [60, 700] {
+    // Cut inside the first message's body: the rest of that message is one
+    // message without an envelope, and every later message is read as in
+    // the whole mbox.
+    for cut in [700, 900] {
         fs::write(dir.path().join("part.mbox"), &mbox[cut..]).unwrap();
         let (out, err, code) = run_in(dir.path(), &["part.mbox"], None);
         assert_eq!(code, 0, "{err}");
@@ -440,6 +440,14 @@ fn a_file_cut_from_an_mbox_is_split_from_its_first_from_line_on() {
         assert_eq!(read, with + skipped, "{err}");
         assert!(written as usize >= later.len());
     }
+    // A file that starts with headers is one message, whatever envelope
+    // lines it holds (a bounce may keep those of its copies): here the whole
+    // mbox less its first From line.
+    let from_line = mbox.iter().position(|&b| b == b'\n').unwrap() + 1;
+    fs::write(dir.path().join("one.eml"), &mbox[from_line..]).unwrap();
+    let (_, err, code) = run_in(dir.path(), &["one.eml"], None);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(accounting(&err).0, 1, "{err}");
 }
 
 #[cfg(unix)]
@@ -458,6 +466,12 @@ fn recursion_passes_over_fifos_broken_links_and_loops() {
         .success());
     std::os::unix::fs::symlink("..", tree.join("sub/loop")).unwrap();
     std::os::unix::fs::symlink("/nonexistent/f2b", tree.join("dangling")).unwrap();
+    // The first bytes of a bzip2 file: named, it is an error; found, passed over.
+    fs::write(
+        tree.join("notes.txt.bz2"),
+        b"BZh91AY&SY\xc1\xc0\x80\xe2\x00\x00",
+    )
+    .unwrap();
     // A FIFO without a writer would block the run for ever.
     let out = assert_cmd::Command::cargo_bin("f2b-extract")
         .unwrap()
@@ -476,10 +490,27 @@ fn recursion_passes_over_fifos_broken_links_and_loops() {
         "b.fifo: passed over",
         "dangling: passed over",
         "loop: passed over",
+        "notes.txt.bz2: passed over: compressed with bzip2",
     ] {
         assert!(stderr.contains(why), "{why}: {stderr}");
     }
     assert_eq!(accounting(&stderr), (2, 2, 2, 0));
+    // A directory named twice is read twice (it is no loop).
+    fs::create_dir(dir.path().join("solo")).unwrap();
+    fs::write(
+        dir.path().join("solo/a.eml"),
+        fixture("postfix-dsn-whois.eml"),
+    )
+    .unwrap();
+    let (out, err, code) = run_in(
+        dir.path(),
+        &["--keep-duplicates", "-r", "solo", "solo"],
+        None,
+    );
+    assert_eq!((code, records(&out).len()), (0, 2), "{err}");
+    let (_, err, code) = run_in(dir.path(), &["tree/notes.txt.bz2"], None);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("compressed with bzip2"), "{err}");
 }
 
 #[test]
