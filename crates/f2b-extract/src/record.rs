@@ -622,13 +622,14 @@ fn is_bounce(root: &Layer) -> bool {
         .iter()
         .any(|w| subject.contains(w))
         || LOCAL_BOUNCE_SUBJECTS.any(&subject)
+        || LOCAL_DELAY_SUBJECTS.any(&subject)
 }
 
 phrases!(
     LOCAL_BOUNCE_SUBJECTS,
     [
-        // Other languages' subjects of non-delivery reports (and of the
-        // delay warnings of [`LOCAL_DELAY_SUBJECTS`]).
+        // Other languages' subjects of non-delivery reports (those of delay
+        // warnings are [`LOCAL_DELAY_SUBJECTS`]).
         "unzustellbar",
         "nicht zugestellt",
         "zustellfehler",
@@ -651,18 +652,6 @@ phrases!(
         "無法傳遞",
         "配信不能",
         "반송",
-        "verzögert",
-        "verzoegert",
-        "retard",
-        "ritardat",
-        "retrasad",
-        "atrasad",
-        "vertraagd",
-        "opóźni",
-        "задерж",
-        "延迟",
-        "遅延",
-        "지연",
     ]
 );
 
