@@ -67,6 +67,14 @@ impl<'a> Hop<'a> {
         (name.contains('.') && !name.starts_with("localhost")).then_some(name)
     }
 
+    /// The name the sending machine gave itself: `from HOST` outside
+    /// comments, when it is a host name.
+    pub fn from_name(&self) -> Option<String> {
+        let start = self.from?;
+        let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
+        first_word_outside_comments(&self.clauses[start + 4..end]).and_then(|w| net::host_name(&w))
+    }
+
     /// The receiving machine: `by HOST` outside comments.
     pub fn by_host(&self) -> Option<String> {
         let start = self.by?;

@@ -427,13 +427,20 @@ fn reporter_ip(
     // The names the server goes by: the reporter host and its own MTA's
     // name; a machine named within the reporter's domain (an Exchange
     // gateway `smtp.acme.example.com` of `acme.example.com`) is on its side.
+    let names = || [reporter_host, own_mta].into_iter().flatten();
     let is_server = |by: Option<&str>| {
-        by.is_some_and(|by| {
-            [reporter_host, own_mta]
-                .into_iter()
-                .flatten()
-                .any(|name| same_host(by, name) || within(by, name))
-        })
+        by.is_some_and(|by| names().any(|name| same_host(by, name) || within(by, name)))
+    };
+    // A hop from the server under the very name it goes by, to a machine
+    // whose name only starts like it: two machines (`from mail (… [10.0.0.5])
+    // by mail.hoster.example.net`), though an unqualified name and a
+    // qualified one otherwise count as one.
+    let exactly = |name: &str| names().any(|n| n.eq_ignore_ascii_case(name));
+    let received_by_server = |hop: &Hop| {
+        let by = hop.by_host();
+        is_server(by.as_deref())
+            && !(by.as_deref().is_some_and(|b| !exactly(b))
+                && hop.from_name().is_some_and(|f| exactly(&f)))
     };
     let mut hops = path
         .iter()
@@ -444,7 +451,7 @@ fn reporter_ip(
         let ip = hop.from_ip()?;
         let answer = match net::scope(ip) {
             net::Scope::Public => Some(ip),
-            net::Scope::Private if !is_server(hop.by_host().as_deref()) => None,
+            net::Scope::Private if !received_by_server(&hop) => None,
             net::Scope::Private | net::Scope::Reserved => return None,
         };
         // A mailbox fetch is passed over like the server's own hops.
