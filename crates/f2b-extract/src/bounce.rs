@@ -220,10 +220,9 @@ impl Unwrapper {
                     // A base64 part with junk after it (a stray boundary) is
                     // left encoded by the parser: decode what is base64.
                     let base64 = part.encoding == Encoding::Base64
-                        || part.content_transfer_encoding().is_some_and(|e| {
-                            let e = e.split('(').next().unwrap_or_default();
-                            e.trim().eq_ignore_ascii_case("base64")
-                        });
+                        || part
+                            .content_transfer_encoding()
+                            .is_some_and(|e| bare_encoding(e).eq_ignore_ascii_case("base64"));
                     let text = if base64 && looks_base64(text) {
                         Cow::Owned(lenient_base64(text))
                     } else {
@@ -457,14 +456,26 @@ fn starts_as_a_message(text: &str) -> bool {
     if !starts_with_a_header(text.as_bytes()) {
         return false;
     }
+    header_fields(text).any(|(name, _)| {
+        ["subject", "message-id", "received", "from"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+    })
+}
+
+/// The `name: value` lines of the header block at the start of `text` (up
+/// to its first blank line), each name without the spaces before its colon.
+fn header_fields(text: &str) -> impl Iterator<Item = (&str, &str)> {
     text.lines()
         .take_while(|l| !l.trim().is_empty())
         .filter_map(|l| l.split_once(':'))
-        .any(|(name, _)| {
-            ["subject", "message-id", "received", "from"]
-                .iter()
-                .any(|n| name.trim_end().eq_ignore_ascii_case(n))
-        })
+        .map(|(name, value)| (name.trim_end(), value))
+}
+
+/// A `Content-Transfer-Encoding` value without the comment RFC 2045 allows
+/// after it (`BASE64 (generated)` is `BASE64`).
+pub(crate) fn bare_encoding(value: &str) -> &str {
+    value.split('(').next().unwrap_or_default().trim()
 }
 
 /// True when the headers at the start of `text` give its body a base64 or
@@ -472,17 +483,12 @@ fn starts_as_a_message(text: &str) -> bool {
 /// headers alone may name its message's encoding).
 fn encoded_body(text: &str) -> bool {
     body_after_headers(text).is_some_and(|b| !b.trim().is_empty())
-        && text
-            .lines()
-            .take_while(|l| !l.trim().is_empty())
-            .filter_map(|l| l.split_once(':'))
-            .any(|(name, value)| {
-                let value = value.split('(').next().unwrap_or_default().trim();
-                name.trim_end()
-                    .eq_ignore_ascii_case("content-transfer-encoding")
-                    && (value.eq_ignore_ascii_case("base64")
-                        || value.eq_ignore_ascii_case("quoted-printable"))
-            })
+        && header_fields(text).any(|(name, value)| {
+            let value = bare_encoding(value);
+            name.eq_ignore_ascii_case("content-transfer-encoding")
+                && (value.eq_ignore_ascii_case("base64")
+                    || value.eq_ignore_ascii_case("quoted-printable"))
+        })
 }
 
 /// True when part headers are a message's rather than a MIME part's: they

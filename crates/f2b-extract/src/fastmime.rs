@@ -493,8 +493,7 @@ impl<'a> Block<'a> {
                 // A comment may follow the value (RFC 2045): `BASE64
                 // (generated)`. Only base64 is read past one, as the full
                 // parser's path does (bounce.rs: `lenient_base64`).
-                let bare = e.split('(').next().unwrap_or_default().trim();
-                if bare.eq_ignore_ascii_case("base64") {
+                if crate::bounce::bare_encoding(e).eq_ignore_ascii_case("base64") {
                     block.encoding = Encoding::Base64;
                 } else if e.eq_ignore_ascii_case("quoted-printable") {
                     block.encoding = Encoding::QuotedPrintable;

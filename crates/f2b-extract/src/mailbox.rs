@@ -164,8 +164,9 @@ impl Mailboxes {
             return Ok(None);
         }
         // A file too big to be one message may start with the end of one's
-        // headers; a smaller one that starts with headers is a message.
-        let too_big = fs::metadata(path).is_ok_and(|m| m.len() > self.max_message as u64);
+        // headers; a smaller one that starts with headers is a message. (The
+        // size is asked only of a file with a From line in it.)
+        let too_big = || fs::metadata(path).is_ok_and(|m| m.len() > self.max_message as u64);
         if starts_inside_an_mbox(head, too_big) {
             // The file was cut from an mbox (by `split`, a download cut
             // short): what comes before its first From line is one message,
@@ -273,19 +274,15 @@ impl Mailboxes {
 /// is `too_big` to be one message. A smaller file that starts with headers
 /// is a message, whatever envelope lines it quotes (a bounce may keep those
 /// of its copies).
-fn starts_inside_an_mbox(head: &[u8], too_big: bool) -> bool {
-    if !too_big && crate::bounce::starts_with_a_header(head) {
-        return false;
-    }
+fn starts_inside_an_mbox(head: &[u8], too_big: impl FnOnce() -> bool) -> bool {
     let mut blank_before = false;
-    for line in head.split(|&b| b == b'\n') {
+    let separated = head.split(|&b| b == b'\n').any(|line| {
         let line = line.trim_ascii_end();
-        if blank_before && from_line_date(line).is_some() {
-            return true;
-        }
+        let separator = blank_before && from_line_date(line).is_some();
         blank_before = line.is_empty();
-    }
-    false
+        separator
+    });
+    separated && (!crate::bounce::starts_with_a_header(head) || too_big())
 }
 
 /// How many bytes at the start of `head` are blank lines or a UTF-8

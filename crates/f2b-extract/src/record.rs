@@ -606,28 +606,33 @@ fn lower(value: Option<&str>) -> String {
     }
 }
 
+/// Words of English subjects of non-delivery reports (ASCII lower case).
+const FAILURE_SUBJECTS: [&str; 7] = [
+    "undeliver",
+    "returned mail",
+    "delivery status",
+    "failure notice",
+    "delivery fail",
+    "nondeliverable",
+    "returned to sender",
+];
+
 /// Signs that a message is a bounce (of anything).
 fn is_bounce(root: &Layer) -> bool {
     let subject = lower(root.headers.subject.as_deref());
     root.dsn.is_some()
         || !root.copies.is_empty()
         || from_a_mailer(root)
-        || [
-            "undeliver",
-            "returned mail",
-            "delivery status",
-            "failure notice",
-            "delivery fail",
-            "not be delivered",
-            "delivery problem",
-            "mail delivery",
-            "nondeliverable",
-            "returned to sender",
-            "delayed",
-            "could not send",
-        ]
-        .iter()
-        .any(|w| subject.contains(w))
+        || FAILURE_SUBJECTS
+            .iter()
+            .chain(&[
+                "not be delivered",
+                "delivery problem",
+                "mail delivery",
+                "delayed",
+                "could not send",
+            ])
+            .any(|w| subject.contains(w))
         || LOCAL_BOUNCE_SUBJECTS.any(&subject)
         || LOCAL_DELAY_SUBJECTS.any(&subject)
 }
@@ -731,18 +736,10 @@ fn is_delay_warning(bounce: &Layer) -> bool {
     // A subject in English says the MTA's words are too: the words and
     // phrases of other languages are not looked for (they cost a third of
     // this test).
-    let english = [
-        "undeliver",
-        "failure notice",
-        "returning message",
-        "returned mail",
-        "delivery status",
-        "delivery fail",
-        "returned to sender",
-        "nondeliverable",
-    ]
-    .iter()
-    .any(|w| subject.contains(w));
+    let english = FAILURE_SUBJECTS
+        .iter()
+        .chain(&["returning message"])
+        .any(|w| subject.contains(w));
     if !english && LOCAL_DELAY_SUBJECTS.any(&subject) {
         return true;
     }
