@@ -502,9 +502,13 @@ fn has_message_headers(headers: &[Header<'_>]) -> bool {
     })
 }
 
-/// The text of an HTML part as prose: tags dropped (those that break a
-/// line become a line break), the common entities decoded. Enough for the
-/// sentences f2b reads (`after <b>9</b> attempts`, `<td>[Fail2Ban] …</td>`).
+/// The text of an HTML part as prose, as a browser shows it: white space
+/// (line breaks of the source too) collapsed to one space outside `<pre>`,
+/// tags dropped (those that break a line become one line break), `<style>`
+/// and `<script>` content dropped, the common named and every numeric
+/// entity decoded (a no-break space as a space that stays). Enough for the sentences
+/// f2b reads (`after <b>9</b> attempts`, `<td>[Fail2Ban] …</td>`, a
+/// sentence the source wraps, header lines one per `<br>`).
 fn html_text(html: &str) -> String {
     const BREAKS: [&str; 12] = [
         "br",
@@ -521,38 +525,67 @@ fn html_text(html: &str) -> String {
         "blockquote",
     ];
     let mut out = String::with_capacity(html.len());
+    // Inside <pre>, the source's white space is the text's.
+    let mut pre = false;
+    let push_text = |out: &mut String, text: &str, pre: bool| {
+        if pre {
+            out.push_str(text);
+            return;
+        }
+        for c in text.chars() {
+            if c.is_ascii_whitespace() {
+                // One space between words; none at the start of a line.
+                if !out.is_empty() && !out.ends_with([' ', '\n']) {
+                    out.push(' ');
+                }
+            } else {
+                out.push(c);
+            }
+        }
+    };
     let mut rest = html;
     while let Some(open) = rest.find(['<', '&']) {
-        out.push_str(&rest[..open]);
+        push_text(&mut out, &rest[..open], pre);
         rest = &rest[open..];
         if rest.starts_with('<') {
             let Some(close) = rest.find('>') else {
                 rest = "";
                 break;
             };
-            let name = rest[1..close]
+            let tag = &rest[1..close];
+            let closing = tag.starts_with('/');
+            let name = tag
                 .trim_start_matches('/')
                 .split(|c: char| c.is_whitespace() || c == '/')
                 .next()
                 .unwrap_or("");
+            rest = &rest[close + 1..];
+            if !closing
+                && (name.eq_ignore_ascii_case("style") || name.eq_ignore_ascii_case("script"))
+            {
+                // Up to the closing tag (or the end): CSS and code are not prose.
+                let end = find_ascii_ci(rest, &format!("</{name}"));
+                rest = end.map_or("", |e| &rest[e..]);
+                continue;
+            }
+            if name.eq_ignore_ascii_case("pre") {
+                pre = !closing;
+            }
             if BREAKS.iter().any(|b| name.eq_ignore_ascii_case(b)) {
+                if out.ends_with(' ') {
+                    out.pop();
+                }
                 out.push('\n');
             }
-            rest = &rest[close + 1..];
         } else {
-            let entities = [
-                ("&nbsp;", ' '),
-                ("&amp;", '&'),
-                ("&lt;", '<'),
-                ("&gt;", '>'),
-                ("&quot;", '"'),
-                ("&#39;", '\''),
-                ("&apos;", '\''),
-            ];
-            match entities.iter().find(|(e, _)| rest.starts_with(e)) {
-                Some((e, c)) => {
-                    out.push(*c);
-                    rest = &rest[e.len()..];
+            match html_entity(rest) {
+                Some((c, len)) => {
+                    let mut buf = [0u8; 4];
+                    // A no-break space does not collapse (it indents a
+                    // header's continuation line in an HTML NDR).
+                    let c = if c == '\u{a0}' { ' ' } else { c };
+                    out.push_str(c.encode_utf8(&mut buf));
+                    rest = &rest[len..];
                 }
                 None => {
                     out.push('&');
@@ -561,8 +594,38 @@ fn html_text(html: &str) -> String {
             }
         }
     }
-    out.push_str(rest);
+    push_text(&mut out, rest, pre);
     out
+}
+
+/// The character of the HTML entity `text` starts with (`&amp;`, `&#160;`,
+/// `&#xA0;`) and the entity's length; `None` for anything else.
+fn html_entity(text: &str) -> Option<(char, usize)> {
+    const NAMED: [(&str, char); 6] = [
+        ("&nbsp;", '\u{a0}'),
+        ("&amp;", '&'),
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&quot;", '"'),
+        ("&apos;", '\''),
+    ];
+    if let Some(&(e, c)) = NAMED.iter().find(|(e, _)| {
+        text.get(..e.len())
+            .is_some_and(|t| t.eq_ignore_ascii_case(e))
+    }) {
+        return Some((c, e.len()));
+    }
+    let digits = text.strip_prefix("&#")?;
+    let (radix, digits, skip) = match digits.strip_prefix(['x', 'X']) {
+        Some(hex) => (16, hex, 3),
+        None => (10, digits, 2),
+    };
+    let n = digits.find(';').filter(|&n| (1..=7).contains(&n))?;
+    let c = u32::from_str_radix(&digits[..n], radix)
+        .ok()
+        .and_then(char::from_u32)
+        .filter(|&c| c != '\0')?;
+    Some((c, skip + n + 1))
 }
 
 /// The text of a Subject cut off by the end of its message before its line
@@ -919,7 +982,7 @@ fn quoted_subject(texts: &[Cow<'_, str>]) -> Option<Layer<'static>> {
         }
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
-            let Some(tag) = find_ascii_ci(line, "[fail2ban]") else {
+            let Some(tag) = crate::report::find_tag(line).map(|t| t.start) else {
                 continue;
             };
             // The subject ends the line, or a quotation or markup around it
@@ -1025,6 +1088,18 @@ mod tests {
         );
         assert_eq!(html_text("a < b &unknown; <unclosed"), "a ");
         assert_eq!(html_text("x &unknown; y"), "x &unknown; y");
+        // The source's line breaks and runs of blanks are one space, as a
+        // browser shows them; a line break tag ends the line once.
+        assert_eq!(
+            html_text("banned by\n  Fail2Ban after&#160;7&#xA0;attempts<br>\nRegards"),
+            "banned by Fail2Ban after 7 attempts\nRegards"
+        );
+        // A no-break space stays (it indents a continuation line); <pre>
+        // keeps its white space; style and script are not prose.
+        assert_eq!(
+            html_text("Received: x<br>\n&nbsp;by y<br>\n<pre>a\n  b</pre><style>p {}</style>&#64;"),
+            "Received: x\n by y\n\na\n  b\n@"
+        );
     }
 
     #[test]

@@ -29,8 +29,26 @@ pub fn parse_ip(token: &str) -> Option<IpAddr> {
         .iter()
         .position(|&b| b == b'%')
         .map_or(t, |i| &t[..i]);
-    let ip: IpAddr = t.parse().ok()?;
+    let ip: IpAddr = match t.parse() {
+        Ok(ip) => ip,
+        Err(_) => with_port(t)?,
+    };
     Some(canonical(ip))
+}
+
+/// An address followed by a port or a colon, where that is unambiguous:
+/// `203.0.113.7:2222`, `203.0.113.7:` (a subject's `banned IP: 6
+/// failures`), `[2001:db8::7]:22` (the brackets of the start already
+/// trimmed). An IPv6 address without brackets never has a port.
+fn with_port(t: &str) -> Option<IpAddr> {
+    let (addr, port) = t.split_once("]:").or_else(|| {
+        let (a, p) = t.rsplit_once(':')?;
+        a.parse::<Ipv4Addr>().is_ok().then_some((a, p))
+    })?;
+    if !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+        return None;
+    }
+    addr.parse().ok()
 }
 
 /// An address as text, as `Display` writes it (IPv4 without the formatting
@@ -251,6 +269,13 @@ mod tests {
         assert_eq!(s("203.0.113"), None);
         assert_eq!(s("12:34:56"), None);
         assert_eq!(s("999.1.1.1"), None);
+        // A port or a colon after an address, where that is unambiguous.
+        assert_eq!(s("203.0.113.7:2222").unwrap(), "203.0.113.7");
+        assert_eq!(s("203.0.113.7:").unwrap(), "203.0.113.7");
+        assert_eq!(s("[2001:db8::7]:22").unwrap(), "2001:db8::7");
+        assert_eq!(s("2001:db8::7:"), None);
+        assert_eq!(s("203.0.113.7:22a"), None);
+        assert_eq!(s("203.0.113:22"), None);
     }
 
     #[test]

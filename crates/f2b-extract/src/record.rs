@@ -445,6 +445,7 @@ fn reporter_ip(
     let mut hops = path
         .iter()
         .rev()
+        .filter(|l| !is_forward(l))
         .flat_map(|l| l.headers.received.iter().rev())
         .map(|r| Hop::new(r));
     hops.find_map(|hop| {
@@ -578,7 +579,27 @@ fn is_reply(root: &Layer) -> bool {
         return false;
     };
     let before = before.trim_start().to_lowercase();
-    root.dsn.is_none() && !from_a_mailer(root) && MARKS.iter().any(|m| before.starts_with(m))
+    // "FW: Undeliverable: [Fail2Ban] …" forwards a bounce, which tells of
+    // the server as the bounce itself does.
+    let forwards_a_bounce =
+        FAILURE_SUBJECTS.iter().any(|w| before.contains(w)) || LOCAL_BOUNCE_SUBJECTS.any(&before);
+    root.dsn.is_none()
+        && !from_a_mailer(root)
+        && !forwards_a_bounce
+        && MARKS.iter().any(|m| before.starts_with(m))
+}
+
+/// True when a layer is a person's forward (`Fwd:`, `FW:`, `WG:`,
+/// `[Fwd: …]`, `转发:` … and no DSN, not from a mail system): its own
+/// `Received:` lines are the forwarder's path, not the server's.
+fn is_forward(layer: &Layer) -> bool {
+    const MARKS: [&str; 14] = [
+        "fw:", "fwd:", "[fwd:", "wg:", "tr:", "enc:", "i:", "vl:", "pd:", "转发", "轉寄", "転送",
+        "전달", "rv:",
+    ];
+    let subject = lower(layer.headers.subject.as_deref());
+    let subject = subject.trim_start();
+    layer.dsn.is_none() && !from_a_mailer(layer) && MARKS.iter().any(|m| subject.starts_with(m))
 }
 
 /// True when the message's sender is a mail system (MAILER-DAEMON,

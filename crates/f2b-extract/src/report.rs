@@ -66,7 +66,36 @@ pub fn is_report(layer: &Layer) -> bool {
 /// `Re: ` or `Undeliverable: ` for a message about one); `None` without the tag.
 pub fn before_tag(subject: Option<&str>) -> Option<&str> {
     let subject = subject?;
-    Some(&subject[..find_ascii_ci(subject, "[fail2ban]")?])
+    Some(&subject[..find_tag(subject)?.start])
+}
+
+/// Where the first `[Fail2Ban]` tag of `text` is, any case; also a
+/// customised one that names the site (`[Fail2Ban-SenecaBookStore]`,
+/// `[Fail2Ban web1]`: the tag's word, then `-`, `_`, `@`, `:` or a space and
+/// at most 48 characters up to the `]`).
+pub fn find_tag(text: &str) -> Option<std::ops::Range<usize>> {
+    const WORD: &str = "[fail2ban";
+    let mut from = 0;
+    while let Some(found) = find_ascii_ci(&text[from..], WORD) {
+        let start = from + found;
+        let rest = &text[start + WORD.len()..];
+        match rest.as_bytes().first() {
+            Some(b']') => return Some(start..start + WORD.len() + 1),
+            Some(b'-' | b'_' | b'@' | b':' | b' ') => {
+                if let Some(close) = rest
+                    .char_indices()
+                    .take(49)
+                    .find(|&(_, c)| c == ']' || c == '[')
+                    .filter(|&(_, c)| c == ']')
+                {
+                    return Some(start..start + WORD.len() + close.0 + 1);
+                }
+            }
+            _ => {}
+        }
+        from = start + WORD.len();
+    }
+    None
 }
 
 /// Reads a layer as a Fail2Ban message; `None` when it is not one.
@@ -98,6 +127,9 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
         Kind::Started | Kind::Stopped | Kind::Unbanned => Vec::new(),
         Kind::Summary => b.bans,
         Kind::Ban => match (b.bans.into_iter().next(), s.ip) {
+            // A line before the sentence ("Fail2Ban at web1 (192.0.2.10)
+            // reports:") may name another machine than the subject's address.
+            (Some(ban), Some(ip)) if b.ip_before && ban.ip != ip => vec![Ban { ip, ..ban }],
             (Some(ban), _) => vec![ban],
             // The body's sentence names a host (`<ip-host>`), the subject the address.
             (None, Some(ip)) => vec![Ban {
@@ -132,8 +164,8 @@ struct SubjectInfo {
 /// `NAME: started [on HOST]`, `NAME: stopped [on HOST]`, or a customised
 /// subject after the tag that names an address.
 fn parse_subject(subject: &str) -> Option<SubjectInfo> {
-    let tag = find_ascii_ci(subject, "[fail2ban]")?;
-    let rest = subject[tag + "[fail2ban]".len()..].trim();
+    let tag = find_tag(subject)?;
+    let rest = subject[tag.end..].trim();
     let mut info = SubjectInfo::default();
     let verbs = [
         (": banned ", Some(Kind::Ban)),
@@ -181,15 +213,90 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
         return Some(info);
     }
     // A customised subject: the first address after the tag, and maybe the
-    // jail before a colon (or a host name: the body's jail comes first).
+    // jail before a colon (or a host name: the body's jail comes first), or
+    // the one word before "banned" (`[Fail2ban] sshd banned 1.2.3.4 on web1`).
     info.ip = net::first_ip(rest);
     if let Some((name, _)) = rest.split_once(':') {
         if !name.trim().is_empty() && net::first_ip(name).is_none() {
             info.guessed_jail = Some(name.trim().to_string());
         }
+    } else if let Some(at) = find_ascii_ci(rest, " banned ") {
+        let name = rest[..at].trim();
+        if !name.is_empty() && !name.contains(char::is_whitespace) && net::first_ip(name).is_none()
+        {
+            info.guessed_jail = Some(name.to_string());
+        }
+    }
+    // Its words may say it is not a ban: an unban ("sshd: 1.2.3.4 unbanned
+    // on web1", "… entsperrt"), or, without an address, a jail started or
+    // stopped in the server's language.
+    let words: Vec<String> = rest
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let said = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
+    if said(&UNBAN_WORDS) && !said(&["banned", "ban"]) {
+        info.kind = Some(Kind::Unbanned);
+    } else if info.ip.is_none() && said(&STARTED_WORDS) {
+        info.kind = Some(Kind::Started);
+    } else if info.ip.is_none() && said(&STOPPED_WORDS) {
+        info.kind = Some(Kind::Stopped);
     }
     Some(info)
 }
+
+/// Words of a customised subject that make it an unban notice.
+const UNBAN_WORDS: [&str; 16] = [
+    "unbanned",
+    "unban",
+    "unbanning",
+    "entsperrt",
+    "freigegeben",
+    "débanni",
+    "débloqué",
+    "desbloqueado",
+    "desbaneado",
+    "sbloccato",
+    "sbannato",
+    "odblokowany",
+    "odbanowany",
+    "разблокирован",
+    "разбанен",
+    "desbanido",
+];
+
+/// Words of a customised subject without an address that make it a jail
+/// started notice (`sshd: gestartet auf web1`).
+const STARTED_WORDS: [&str; 11] = [
+    "started",
+    "gestartet",
+    "démarré",
+    "demarre",
+    "iniciado",
+    "avviato",
+    "uruchomiony",
+    "gestart",
+    "spuštěn",
+    "запущен",
+    "iniciada",
+];
+
+/// Words of a customised subject without an address that make it a jail
+/// stopped notice.
+const STOPPED_WORDS: [&str; 11] = [
+    "stopped",
+    "gestoppt",
+    "angehalten",
+    "arrêté",
+    "detenido",
+    "fermato",
+    "arrestato",
+    "zatrzymany",
+    "gestopt",
+    "zastaven",
+    "остановлен",
+];
 
 #[derive(Debug, Default)]
 struct BodyInfo {
@@ -198,6 +305,9 @@ struct BodyInfo {
     bans: Vec<Ban>,
     /// The failures of a ban sentence, also when it names no address.
     failures: Option<u32>,
+    /// The address of `bans` is on the line before the sentence's anchor,
+    /// not on its line: an address the subject names comes first.
+    ip_before: bool,
 }
 
 phrases!(
@@ -208,20 +318,84 @@ phrases!(
         "banned by fail2ban",
         " has been started",
         " has been stopped",
+        // Customised actions seen in the wild: "Ban for IP has been issued
+        // by Fail2ban for jail NAME." and their unban mail, "… has been
+        // removed by Fail2ban …", "… has just been unbanned …", "… is no
+        // longer banned …".
+        "has been issued by fail2ban",
+        "has been removed by fail2ban",
+        "has just been unbanned",
+        "is no longer banned",
     ]
 );
 
+/// What a text of a Fail2Ban message says, from its anchor sentence; also
+/// when a mail program or a person re-wrapped the sentence inside its
+/// anchor ("banned by⏎Fail2Ban", "banned by⏎> Fail2Ban").
 fn parse_body(text: &str) -> Option<BodyInfo> {
+    parse_anchored(text).or_else(|| parse_anchored(&unwrap_anchors(text)?))
+}
+
+/// `text` with the line breaks (and the quotation marks after them) in the
+/// three gaps before each "Fail2Ban" made single spaces; `None` when there
+/// is no such line break.
+fn unwrap_anchors(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut gaps = Vec::new();
+    let mut from = 0;
+    while let Some(found) = find_ascii_ci(&text[from..], "fail2ban") {
+        let mut i = from + found;
+        from = i + "fail2ban".len();
+        for _ in 0..3 {
+            let gap_end = i;
+            while i > 0 && (bytes[i - 1].is_ascii_whitespace() || bytes[i - 1] == b'>') {
+                i -= 1;
+            }
+            let gap = &bytes[i..gap_end];
+            if gap.is_empty() {
+                break;
+            }
+            if gap.contains(&b'\n') {
+                gaps.push(i..gap_end);
+            }
+            let word_end = i;
+            while i > 0 && bytes[i - 1].is_ascii_alphabetic() {
+                i -= 1;
+            }
+            if i == word_end {
+                break;
+            }
+        }
+    }
+    if gaps.is_empty() {
+        return None;
+    }
+    gaps.sort_by_key(|g| g.start);
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for gap in gaps {
+        if gap.start < at {
+            continue;
+        }
+        out.push_str(&text[at..gap.start]);
+        out.push(' ');
+        at = gap.end;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+fn parse_anchored(text: &str) -> Option<BodyInfo> {
     BODY_ANCHORS.find_map(text, |anchor, at| {
         let kind = match anchor {
             0 => return Some(parse_summary(text, at)),
-            1 => {
+            1 | 6..=8 => {
                 return Some(BodyInfo {
                     kind: Some(Kind::Unbanned),
                     ..BodyInfo::default()
                 })
             }
-            2 => return Some(parse_ban(text, at)),
+            2 | 5 => return Some(parse_ban(text, at)),
             3 => Kind::Started,
             _ => Kind::Stopped,
         };
@@ -242,46 +416,29 @@ const JAIL_ENDS: [&str; 7] = [" for ", " from ", " on ", " at ", " with ", " by 
 
 /// "The IP X has just been banned by Fail2Ban after N attempts against NAME."
 fn parse_ban(text: &str, at: usize) -> BodyInfo {
-    // The address is before the anchor, on its line or the one before.
+    // The address is before the anchor, on its line or (a sentence wrapped
+    // by a mail program) the one before.
     let line_start = start_of_line(text, at);
     let mut ip = net::ip_tokens(&text[line_start..at]).last();
+    let mut ip_before = false;
     if ip.is_none() && line_start > 0 {
         let prev = start_of_line(text, line_start - 1);
         ip = net::ip_tokens(&text[prev..at]).last();
+        ip_before = ip.is_some();
     }
-    // The rest of the sentence runs over at most three lines.
+    // The rest of the sentence runs over at most three lines (the stock
+    // templates break it after "after").
     let end = memchr::memchr_iter(b'\n', &text.as_bytes()[at..])
         .nth(2)
         .map_or(text.len(), |i| at + i);
-    let sentence = fold(&text[at..end]);
-    // "after N attempts", or a customised "(N failures)".
+    let window = &text[at..end];
+    let sentence = fold(window);
+    // "after N attempts", or a customised "(N failures)" or "Failures: N"
+    // (the number on the line of its word: not a "Bantime: 600" above it).
     let failures = after_word(&sentence, "after ")
         .and_then(|w| w.parse::<u32>().ok())
-        .or_else(|| {
-            let before = &sentence[..find_ascii_ci(&sentence, " failure")?];
-            let digits = before.len() - before.bytes().rev().take_while(u8::is_ascii_digit).count();
-            before[digits..].parse::<u32>().ok()
-        });
-    let jail = find_ascii_ci(&sentence, " against ").map(|i| {
-        let rest = &sentence[i + 9..];
-        // The name ends the sentence: up to ". " or the end of the text we
-        // took, or where a customised sentence goes on ("against dovecot
-        // for user joe", "against SSH on host").
-        let end = memchr::memchr_iter(b'.', rest.as_bytes())
-            .find(|&e| rest.as_bytes().get(e + 1) == Some(&b' '))
-            .unwrap_or(rest.len());
-        let name = &rest[..end];
-        let end = if name.contains(' ') {
-            JAIL_ENDS
-                .iter()
-                .filter_map(|w| find_ascii_ci(name, w))
-                .min()
-                .unwrap_or(name.len())
-        } else {
-            name.len()
-        };
-        name[..end].trim().trim_end_matches('.').trim().to_string()
-    });
+        .or_else(|| window.lines().find_map(failures_on_line));
+    let jail = jail_after(window, "against").or_else(|| jail_after(window, "jail"));
     BodyInfo {
         kind: Some(Kind::Ban),
         failures,
@@ -294,7 +451,67 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
             })
             .into_iter()
             .collect(),
+        ip_before,
     }
+}
+
+/// The failures a line of a customised sentence states: `N failures`
+/// (`(6 failures)`) or a `Failures: N` label.
+fn failures_on_line(line: &str) -> Option<u32> {
+    let line = line.trim();
+    if let Some(value) = line
+        .get(..9)
+        .filter(|label| label.eq_ignore_ascii_case("failures:"))
+        .map(|_| line[9..].trim())
+    {
+        return value.parse().ok();
+    }
+    let before = &line[..find_ascii_ci(line, " failure")?];
+    let digits = before.len() - before.bytes().rev().take_while(u8::is_ascii_digit).count();
+    before[digits..].parse().ok()
+}
+
+/// The jail of a ban sentence: the name after `word` (`against NAME`, a
+/// customised `for jail NAME`), which ends the sentence on its line: up to
+/// ". ", the end of the line, or where a customised sentence goes on
+/// ("against dovecot for user joe", "against SSH on host"). Never the lines
+/// after it (a template without the full stop goes on with "Regards," or
+/// the whois heading).
+fn jail_after(window: &str, word: &str) -> Option<String> {
+    let bytes = window.as_bytes();
+    let mut from = 0;
+    let after = loop {
+        let i = from + find_ascii_ci(&window[from..], word)?;
+        let end = i + word.len();
+        let before_ok = i == 0 || bytes[i - 1].is_ascii_whitespace();
+        let after_ok = bytes.get(end).is_some_and(u8::is_ascii_whitespace);
+        if before_ok && after_ok {
+            break &window[end..];
+        }
+        from = end;
+    };
+    // The name may start on the next line (a wrapped sentence), no further.
+    let rest = after.trim_start_matches([' ', '\t']);
+    let rest = rest
+        .strip_prefix("\r\n")
+        .or_else(|| rest.strip_prefix('\n'))
+        .map_or(rest, |r| r.trim_start_matches([' ', '\t']));
+    let line = &rest[..rest.find(['\r', '\n']).unwrap_or(rest.len())];
+    let line = fold(line);
+    let end = memchr::memchr_iter(b'.', line.as_bytes())
+        .find(|&e| line.as_bytes().get(e + 1) == Some(&b' '))
+        .unwrap_or(line.len());
+    let name = &line[..end];
+    let end = if name.contains(' ') {
+        JAIL_ENDS
+            .iter()
+            .filter_map(|w| find_ascii_ci(name, w))
+            .min()
+            .unwrap_or(name.len())
+    } else {
+        name.len()
+    };
+    Some(name[..end].trim().trim_end_matches('.').trim().to_string())
 }
 
 /// Where the line of byte `at` starts: after the last line end before `at`.

@@ -167,8 +167,9 @@ macro_rules! phrases {
     };
 }
 
-/// `[fail2ban]` anywhere, any case.
-pub static TAG: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(&["[fail2ban]"]));
+/// The start of a `[Fail2Ban]` tag (`[fail2ban]`, `[Fail2Ban-site]`)
+/// anywhere, any case.
+pub static TAG: LazyLock<Phrases> = LazyLock::new(|| Phrases::new(&["[fail2ban"]));
 
 #[cfg(test)]
 mod tests {

@@ -102,7 +102,9 @@ impl LocalTime {
 
 /// Parses a date in any of the shapes above; `None` when it is not a date.
 pub fn parse(text: &str) -> Option<LocalTime> {
-    let f = read_usual(text.as_bytes()).or_else(|| read_words(text))?;
+    let f = read_usual(text.as_bytes())
+        .or_else(|| read_iso(text.trim().as_bytes()))
+        .or_else(|| read_words(text))?;
     if !(1..=31).contains(&f.day) || !(1900..=2200).contains(&f.year) {
         return None;
     }
@@ -112,6 +114,67 @@ pub fn parse(text: &str) -> Option<LocalTime> {
         + i64::from(mi) * 60
         + i64::from(s);
     Some(LocalTime { wall, zone: f.zone })
+}
+
+/// An ISO 8601 / RFC 3339 date and time, as `date --rfc-3339=seconds` or
+/// `date -Iseconds` write it in a customised template: `2011-07-04
+/// 12:34:58+02:00`, `2011-07-04T12:34:58Z`, with or without seconds, a
+/// fraction, or an offset (none: the zone is unknown). `None` for anything
+/// else.
+fn read_iso(b: &[u8]) -> Option<Fields> {
+    let num = |at: usize, n: usize| -> Option<u32> {
+        let part = b.get(at..at + n)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| part.iter().fold(0, |v, &d| v * 10 + u32::from(d - b'0')))
+    };
+    let (year, month, day) = (num(0, 4)?, num(5, 2)?, num(8, 2)?);
+    if b.get(4) != Some(&b'-')
+        || b.get(7) != Some(&b'-')
+        || !matches!(b.get(10), Some(b'T' | b't' | b' '))
+    {
+        return None;
+    }
+    let (h, mi) = (num(11, 2)?, num(14, 2)?);
+    if b.get(13) != Some(&b':') {
+        return None;
+    }
+    let mut p = 16;
+    let mut sec = 0;
+    if b.get(p) == Some(&b':') {
+        sec = num(p + 1, 2)?;
+        p += 3;
+        if b.get(p) == Some(&b'.') || b.get(p) == Some(&b',') {
+            p += 1;
+            while b.get(p).is_some_and(u8::is_ascii_digit) {
+                p += 1;
+            }
+        }
+    }
+    if !(1..=12).contains(&month) || h > 23 || mi > 59 || sec > 60 {
+        return None;
+    }
+    let zone = match b.get(p..).unwrap_or_default().trim_ascii() {
+        [] => Zone::Unknown,
+        [b'Z' | b'z'] => Zone::Offset(0),
+        [sign @ (b'+' | b'-'), rest @ ..] => {
+            let digits: Vec<u8> = rest.iter().copied().filter(|&c| c != b':').collect();
+            if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) || rest.len() > 5 {
+                return None;
+            }
+            let v = |i: usize| i32::from(digits[i] - b'0');
+            let minutes = (v(0) * 10 + v(1)) * 60 + v(2) * 10 + v(3);
+            Zone::Offset(if *sign == b'-' { -minutes } else { minutes })
+        }
+        _ => return None,
+    };
+    Some(Fields {
+        day,
+        month,
+        year,
+        time: (h, mi, sec.min(59)),
+        zone,
+    })
 }
 
 /// What a date says, before the calendar arithmetic.
@@ -812,6 +875,27 @@ mod tests {
             utc("Thu, 1 Jan 70 00:00:00 GMT").unwrap(),
             "1970-01-01T00:00:00Z"
         );
+    }
+
+    /// `date --rfc-3339=seconds` and `date -Iseconds` in a customised template.
+    #[test]
+    fn iso_8601_dates() {
+        let cases = [
+            ("2011-07-04 12:34:58+02:00", Some("2011-07-04T10:34:58Z")),
+            ("2011-07-04T12:34:58-0430", Some("2011-07-04T17:04:58Z")),
+            ("2011-07-04T10:34:58Z", Some("2011-07-04T10:34:58Z")),
+            ("2011-07-04T10:34:58.123456Z", Some("2011-07-04T10:34:58Z")),
+            ("2011-07-04T10:34+00:00", Some("2011-07-04T10:34:00Z")),
+            // No offset: a wall time of an unknown zone.
+            ("2011-07-04 12:34:58", None),
+            ("2011-13-04 12:34:58Z", None),
+            ("2011-07-04 25:34:58Z", None),
+            ("2011-07-04 12:34:58+02:00 trailing", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(utc(text).as_deref(), want, "{text}");
+        }
+        assert!(parse("2011-07-04 12:34:58").is_some());
     }
 
     #[test]
