@@ -179,7 +179,8 @@ pub struct Outcome {
     pub suppressed: u64,
 }
 
-/// Collects released rows, then writes them k-anonymized in input order.
+/// Collects released rows, then writes them k-anonymized, sorted by their
+/// released combination.
 pub struct KAnonymizer {
     k: u64,
     columns: Columns,
@@ -304,8 +305,51 @@ impl KAnonymizer {
         (level, outcome)
     }
 
-    /// Writes every row that is not suppressed, in input order, generalised as
-    /// planned, through `write`.
+    /// The rank of each combination's released form in the output's order
+    /// (`u32::MAX`: suppressed): by date (a month before its days), country,
+    /// region, city, AS and service; equal released forms share a rank.
+    fn ranks(&self, levels: &[Option<u8>]) -> Vec<u32> {
+        let released: Vec<Option<Combo>> = self
+            .combos
+            .values
+            .iter()
+            .zip(levels)
+            .map(|(c, l)| l.map(|l| c.at_level(l)))
+            .collect();
+        let key = |c: &Combo| {
+            let date = c.date.map(|d| match d {
+                Date::Day { year, month, day } => (year, month, day),
+                Date::Month { year, month } => (year, month, 0),
+            });
+            (
+                date,
+                c.country.map(|c| c.as_str().to_owned()),
+                self.texts.get(c.region).map(|t| t.as_str().to_owned()),
+                self.texts.get(c.city).map(|t| t.as_str().to_owned()),
+                c.asn,
+                c.service.map(Service::as_str),
+            )
+        };
+        let mut sorted: Vec<(usize, _)> = released
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| Some((i, key(c.as_ref()?))))
+            .collect();
+        sorted.sort_by(|a, b| a.1.cmp(&b.1));
+        let mut rank = vec![u32::MAX; released.len()];
+        let mut r = 0u32;
+        for (n, (i, k)) in sorted.iter().enumerate() {
+            if n > 0 && sorted[n - 1].1 != *k {
+                r += 1;
+            }
+            rank[*i] = r;
+        }
+        rank
+    }
+
+    /// Writes every row that is not suppressed, sorted by its released
+    /// combination (see [`KAnonymizer::ranks`]), generalised as planned,
+    /// through `write`.
     pub fn finish(
         self,
         out: &mut RecordWriter,
@@ -319,7 +363,27 @@ impl KAnonymizer {
             failures: None,
             reporter_country: None,
         };
-        for ids in self.rows.chunks_exact(self.stride) {
+        // Rows go out sorted by their released combination, not in input
+        // order: a row generalised to its month between the rows of two
+        // days would give its day away, and the input's order (mailbox by
+        // mailbox, server by server) would link rows. Equal combinations
+        // keep their input order.
+        let rank = self.ranks(&levels);
+        let mut order: Vec<(u32, u32)> = self
+            .rows
+            .chunks_exact(self.stride)
+            .enumerate()
+            .filter_map(|(i, ids)| {
+                let r = *rank.get(*ids.first()? as usize)?;
+                (r != u32::MAX).then_some((r, i as u32))
+            })
+            .collect();
+        order.sort_by_key(|&(r, _)| r);
+        for (_, i) in order {
+            let at = i as usize * self.stride;
+            let Some(ids) = self.rows.get(at..at + self.stride) else {
+                continue;
+            };
             let mut ids = ids.iter().copied();
             let Some(combo_id) = ids.next() else { continue };
             let (Some(Some(level)), Some(combo)) = (
@@ -431,15 +495,17 @@ mod tests {
             row("2011-09-01", "Corse", "Bastia"),
         ];
         let (seen, outcome) = run(2, &rows);
+        // Sorted, the month's rows come before its days: where Caen's row was
+        // (between the 4th and the 5th) does not give its day away.
         assert_eq!(
             seen,
             [
+                "2011-07 - -",
+                "2011-07 - -",
                 "2011-07-04 Bretagne -",
                 "2011-07-04 Bretagne -",
-                "2011-07 - -",
                 "2011-07-05 Alsace Colmar",
                 "2011-07-05 Alsace Colmar",
-                "2011-07 - -",
             ]
         );
         assert_eq!(

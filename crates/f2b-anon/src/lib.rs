@@ -58,11 +58,12 @@ of HMAC-SHA-256 under a secret key you keep: stable under one key, unlinkable
 without it. The key file's bytes are the key (at least 16; make one with
 `head -c 32 /dev/urandom > anon.key`). No key, no pseudonyms.
 
---k N needs the whole input before it writes anything; memory grows with the
+--k N needs the whole input before it writes anything, and writes the rows sorted
+by their released combination (their input order could undo it); memory grows with the
 number of distinct values and combinations, plus 4 to 16 bytes per record.
 
 Examples:
-  f2b-extract mail/ | f2b-geo | f2b-asn | f2b-anon --csv -o dataset.csv
+  f2b-extract -r mail/ | f2b-geo | f2b-asn | f2b-anon --csv -o dataset.csv
   f2b-anon --with jail,hour --k 5 enriched.ndjson.gz > dataset.ndjson
   f2b-anon --key-file anon.key --with attacker_id,reporter_id enriched.ndjson
   F2B_ANON_KEY_FILE=anon.key f2b-anon --with attacker_id < enriched.ndjson";

@@ -35,6 +35,9 @@ pub const KEY_FILE_ENV: &str = "F2B_ANON_KEY_FILE";
 /// The shortest key accepted, in bytes.
 pub const MIN_KEY_BYTES: usize = 16;
 
+/// The fewest different byte values a key must hold.
+pub const MIN_KEY_DISTINCT: usize = 8;
+
 /// The longest key file read, in bytes (so that `/dev/urandom` is an error,
 /// not an endless read).
 pub const MAX_KEY_BYTES: usize = 64 * 1024;
@@ -61,6 +64,18 @@ impl Key {
         if bytes.len() > MAX_KEY_BYTES {
             return Err(format!(
                 "is larger than {MAX_KEY_BYTES} bytes; a key file holds the key only"
+            ));
+        }
+        // Random bytes are nearly all different (16 of them have fewer than
+        // 8 values with a probability below 10^-9): fewer is a made-up key
+        // (`aaaa…`, `abab…`) that a dictionary finds from one known address.
+        let mut seen = [false; 256];
+        bytes.iter().for_each(|&b| seen[usize::from(b)] = true);
+        let distinct = seen.iter().filter(|&&s| s).count();
+        if distinct < MIN_KEY_DISTINCT {
+            return Err(format!(
+                "holds only {distinct} different byte values: not a random key \
+                 (make one with: head -c 32 /dev/urandom > FILE)"
             ));
         }
         Ok(Key(bytes))
@@ -188,7 +203,12 @@ mod tests {
     use super::*;
 
     fn key(byte: u8) -> Key {
-        Key::from_bytes(vec![byte; 32]).unwrap()
+        Key::from_bytes(
+            (0..32u8)
+                .map(|i| byte.wrapping_add(i.wrapping_mul(7)))
+                .collect(),
+        )
+        .unwrap()
     }
 
     #[test]
@@ -231,6 +251,20 @@ mod tests {
         assert_ne!(p.reporter(Some("192.0.2.1"), None), reporter);
         assert_eq!(p.reporter(Some(""), Some("192.0.2.1")), reporter);
         assert_eq!(p.reporter(None, None), None);
+    }
+
+    #[test]
+    fn made_up_keys_are_refused_without_showing_them() {
+        for weak in [
+            vec![b'a'; 16],
+            b"abababababababab".to_vec(),
+            b"aaaabbbbccccdddd".to_vec(),
+        ] {
+            let err = Key::from_bytes(weak.clone()).unwrap_err();
+            assert!(err.contains("not a random key"), "{err}");
+            assert!(!err.contains(std::str::from_utf8(&weak).unwrap()), "{err}");
+        }
+        assert!(Key::from_bytes(b"0123456789abcdef".to_vec()).is_ok());
     }
 
     #[test]

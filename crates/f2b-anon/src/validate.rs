@@ -300,7 +300,14 @@ impl<'a> FreeText<'a> {
     ///    `mail.example.com` and `Amazon.com` do not;
     /// 5. no run of 8 or more digits (an address written as a number);
     /// 6. it starts with a letter, a digit or `'` (`'s-Hertogenbosch`), so that
-    ///    no spreadsheet reads a CSV cell as a formula (`=`, `+`, `-`, `@`).
+    ///    no spreadsheet reads a CSV cell as a formula (`=`, `+`, `-`, `@`);
+    /// 7. no address in disguise: at most 7 digits in all, at most two words
+    ///    that read as numbers (hexadecimal digits with a decimal one:
+    ///    `203-0-113-9`, `2001-db8--1`) and none of 8 characters (`cb007109`),
+    ///    no word starting `xn--` (punycode host label);
+    /// 8. with an ASCII letter, no letter of a script other than Latin; and
+    ///    no such letter next to an ASCII digit (`mailꓸvictim`, `203ꓸ0`,
+    ///    `varノlog`: letters that look like `.`, `:` or `/`).
     pub fn check(s: Cow<'a, str>, limits: TextLimits) -> Option<FreeText<'a>> {
         if s.is_empty() || s.len() > limits.max_chars * 4 {
             return None;
@@ -354,19 +361,48 @@ where
         _ => return false,
     }
     let mut words = 1;
-    let mut digit_run = 0;
+    let mut digits = 0;
+    // Alphanumeric runs (between any other characters) that read as numbers.
+    let mut numbers = NumberWords::default();
+    // An ASCII letter: then every other letter is a Latin one.
+    let ascii = chars.iter().any(|&c| char::from(c).is_ascii_alphabetic());
+    // A punycode label (`xn--…`, an internationalised host name) starting a word.
+    let punycode = (0..chars.len()).any(|i| {
+        let word_start = i == 0 || at(i - 1).is_some_and(|c| !c.is_alphanumeric());
+        word_start
+            && chars.get(i..i + 4).is_some_and(|w| {
+                w.iter()
+                    .map(|&c| char::from(c).to_ascii_lowercase())
+                    .eq("xn--".chars())
+            })
+    });
+    if punycode {
+        return false;
+    }
     for (i, &c) in chars.iter().enumerate() {
         let c = char::from(c);
-        if c.is_numeric() {
-            digit_run += 1;
-            if digit_run >= 8 {
+        if c.is_alphanumeric() {
+            if c.is_numeric() {
+                digits += 1;
+                if digits >= 8 {
+                    return false;
+                }
+            }
+            if !c.is_ascii() && !is_latin(c) {
+                // Nor does a letter of another script touch an ASCII digit
+                // (`203ꓸ0ꓸ113ꓸ9`; `Горки-10` passes).
+                let digit = |i: Option<usize>| i.and_then(at).is_some_and(|d| d.is_ascii_digit());
+                if ascii || digit(i.checked_sub(1)) || digit(Some(i + 1)) {
+                    return false;
+                }
+            }
+            if !numbers.push(c) {
                 return false;
             }
             continue;
         }
-        digit_run = 0;
-        if c.is_alphanumeric() {
-            continue;
+        if !numbers.end() {
+            return false;
         }
         let prev = i.checked_sub(1).and_then(at);
         let next = at(i + 1);
@@ -392,7 +428,61 @@ where
             _ => return false,
         }
     }
-    true
+    numbers.end()
+}
+
+/// Counts the words of a name (alphanumeric runs) that read as numbers:
+/// only hexadecimal digits (after an `0x`) and at least one decimal digit.
+/// Three of them (`203-0-113-9`, `ip 203 0 113 9`, `2001-db8--1`) or one of
+/// eight characters (`cb007109`, an address in hexadecimal) make a name an
+/// address in disguise; no place or network name has them.
+#[derive(Default)]
+struct NumberWords {
+    /// The current word: its characters, its first one, whether it is
+    /// still number-like and whether it has a decimal digit.
+    len: usize,
+    first: char,
+    hex: bool,
+    decimal: bool,
+    /// Number-like words so far.
+    count: usize,
+}
+
+impl NumberWords {
+    /// Adds a character of the current word; false when the name is out.
+    fn push(&mut self, c: char) -> bool {
+        if self.len == 0 {
+            (self.first, self.hex, self.decimal) = (c, true, false);
+        }
+        self.len += 1;
+        let prefix = self.len == 2 && self.first == '0' && (c == 'x' || c == 'X');
+        self.hex &= c.is_ascii_hexdigit() || c.is_numeric() || prefix;
+        self.decimal |= c.is_numeric();
+        !(self.hex && self.decimal && self.len >= 8)
+    }
+
+    /// Ends the current word, if any; false when the name is out.
+    fn end(&mut self) -> bool {
+        if self.len > 0 && self.hex && self.decimal {
+            self.count += 1;
+        }
+        self.len = 0;
+        self.count < 3
+    }
+}
+
+/// Letters of the Latin script beyond ASCII (accented letters, IPA, the
+/// Latin extensions, the modifier letters of transliteration such as `ʻ`
+/// and `ʿ`, not `ː`): the only
+/// non-ASCII letters a name with ASCII letters or digits may have, so that a
+/// letter of another script that looks like a dot, a colon or a slash (`ꓸ`,
+/// `ᐧ`, `ː`, `ノ`, `丿`) cannot join the labels of a host name or address.
+fn is_latin(c: char) -> bool {
+    matches!(c,
+        '\u{aa}' | '\u{ba}' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{2c1}'
+        | '\u{1e00}'..='\u{1eff}' | '\u{2c60}'..='\u{2c7f}'
+        | '\u{a722}'..='\u{a787}' | '\u{a78b}'..='\u{a7ff}' | '\u{ab30}'..='\u{ab6f}'
+        | '\u{fb00}'..='\u{fb06}')
 }
 
 fn is_label_char(c: char) -> bool {
@@ -539,6 +629,15 @@ mod tests {
             "TELEFONICA_DE_ASN",
             "AS-2914 (NTT)",
             "'s-Hertogenbosch",
+            // Numbers, scripts and transliteration that stay legitimate.
+            "Level 3 Parent, LLC",
+            "1&1 Internet SE",
+            "Горки-10",
+            "ʿAlma ash-Shaʿb",
+            "Hawaiʻi",
+            "Москва",
+            "Route 66",
+            "Deadbeef Ltd",
         ] {
             assert!(text(ok), "{ok}");
         }
@@ -578,6 +677,25 @@ mod tests {
             "=HYPERLINK(1)",
             "+SUM(1,2)",
             "-2+3",
+            // Addresses in disguise: other separators, grouped or
+            // hexadecimal numbers, IPv6 without colons, look-alike letters
+            // of other scripts, punycode labels.
+            "ip-203-0-113-9",
+            "203 0 113 9",
+            "203,0,113,9",
+            "Invalid user test from 203-0-113-9",
+            "3,405,803,785",
+            "3405803'785",
+            "0xCB007109",
+            "cb007109",
+            "2001-db8--1",
+            "2001 db8 0 0 0 0 0 1",
+            "mail\u{a4f8}victim\u{a4f8}example",
+            "203\u{a4f8}0\u{a4f8}113\u{a4f8}9",
+            "2001\u{2d0}db8\u{2d0}\u{2d0}1",
+            "var\u{30ce}log\u{30ce}auth",
+            "xn--victim-3ya",
+            "Xn--80ak6aa92e",
         ] {
             assert!(!text(bad), "{bad:?}");
         }

@@ -38,7 +38,7 @@ fn help_describes_every_option_and_shows_a_pipeline() {
         "F2B_ANON_KEY_FILE",
         "whole input",
         "Examples:",
-        "f2b-extract mail/ | f2b-geo | f2b-asn | f2b-anon --csv -o dataset.csv",
+        "f2b-extract -r mail/ | f2b-geo | f2b-asn | f2b-anon --csv -o dataset.csv",
         "date, country, region, city, asn, service",
     ] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
@@ -149,7 +149,7 @@ fn no_key_means_no_pseudonym_columns() {
 fn pseudonyms_are_stable_under_one_key_and_differ_under_another() {
     let dir = tempfile::tempdir().unwrap();
     let other_key = dir.path().join("other.key");
-    std::fs::write(&other_key, [0x5a; 32]).unwrap();
+    std::fs::write(&other_key, b"another test key, not a secret!!").unwrap();
     let input = fixture("enriched.ndjson");
     let run = |key: &std::path::Path| {
         json_lines(&stdout_of(&[

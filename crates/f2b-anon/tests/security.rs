@@ -185,6 +185,30 @@ fn hostile_records() -> Vec<String> {
         "admin\u{ff20}example",
         "=HYPERLINK(\"http://example.com\")",
         "3221225985",
+        // Addresses in disguise (found by a red-team round): other
+        // separators, grouped or hexadecimal numbers, IPv6 without colons,
+        // letters of other scripts that look like dots, colons and slashes.
+        "ip-203-0-113-9",
+        "ec2-203-0-113-9",
+        "203 0 113 9",
+        "203,0,113,9",
+        "203_0_113_9",
+        "203. 0. 113. 9",
+        "Invalid user test from 203-0-113-9",
+        "3,405,803,785",
+        "3405803'785",
+        "0xCB007109",
+        "cb007109",
+        "2001-db8--1",
+        "2001_0db8__1",
+        "2001 db8 0 0 0 0 0 1",
+        "mail\u{a4f8}victim\u{a4f8}example",
+        "mail\u{1427}victim\u{1427}example",
+        "203\u{a4f8}0\u{a4f8}113\u{a4f8}9",
+        "2001\u{2d0}db8\u{2d0}\u{2d0}1",
+        "var\u{30ce}log\u{30ce}auth",
+        "var\u{4e3f}log\u{4e3f}auth",
+        "xn--victim-3ya",
     ];
     let mut records = Vec::new();
     for (i, s) in stuffing.iter().enumerate() {

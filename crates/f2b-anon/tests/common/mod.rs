@@ -74,6 +74,16 @@ pub fn anonymize(lines: &[String], options: Options, key: Option<&[u8]>) -> (Str
 
 /// Patterns of what must never be released. They are deliberately broader
 /// than f2b-anon's own rules and written independently of them.
+/// The patterns of addresses in disguise, which only the text columns are
+/// scanned for.
+const DISGUISES: [&str; 5] = [
+    "IPv4 address with other separators",
+    "address in hexadecimal",
+    "IPv6 address with dashes",
+    "letter that looks like a dot, colon or slash",
+    "punycode host label",
+];
+
 pub struct LeakScanner {
     patterns: Vec<(&'static str, RegexPredicate)>,
 }
@@ -96,6 +106,22 @@ impl Default for LeakScanner {
             ("path or URL", r"[/\\]"),
             ("colon (URL, IPv6, log line, whois)", r":"),
             ("line break or control character", r"[\x00-\x1f\x7f]"),
+            // Addresses in disguise: other separators, hexadecimal, IPv6
+            // without colons, look-alike letters, punycode host labels.
+            (
+                "IPv4 address with other separators",
+                r"\b\d{1,3}(?:[^\p{L}\p{N}]+\d{1,3}){3}\b",
+            ),
+            ("address in hexadecimal", r"(?i)\b(?:0x)?[0-9a-f]{8,}\b"),
+            (
+                "IPv6 address with dashes",
+                r"(?i)\b[0-9a-f]{1,4}(?:--?[0-9a-f]{1,4}){2,}(?:--)?\b",
+            ),
+            (
+                "letter that looks like a dot, colon or slash",
+                r"[A-Za-z0-9][\x{A4F8}-\x{A4FF}\x{1427}\x{02D0}\x{02D1}\x{30CE}\x{4E3F}\x{A718}]|[\x{A4F8}-\x{A4FF}\x{1427}\x{02D0}\x{02D1}\x{30CE}\x{4E3F}\x{A718}][A-Za-z0-9]",
+            ),
+            ("punycode host label", r"(?i)\bxn--"),
             // An IPv4 address written as a number is at least 16,777,216 (1.0.0.0);
             // asn and failures are capped just below that.
             (
@@ -117,10 +143,14 @@ impl LeakScanner {
     /// anything forbidden. Pseudonyms are random hex, where long runs of
     /// decimal digits are expected, so that pattern is not applied to them.
     pub fn leak(&self, column: &str, value: &str) -> Option<&'static str> {
+        // Pseudonyms are hex and dates have dashes by design: the patterns
+        // of addresses in disguise are for the text columns.
         let pseudonym = column.ends_with("_id");
+        let typed = pseudonym || column == "date";
         self.patterns
             .iter()
             .filter(|(name, _)| !(pseudonym && *name == "address as a number"))
+            .filter(|(name, _)| !(typed && DISGUISES.contains(name)))
             .find(|(_, re)| re.eval(value))
             .map(|(name, _)| *name)
     }
