@@ -430,3 +430,217 @@ fn invalid_utf8_lines_among_records_are_counted_and_kept_byte_for_byte() {
         );
     }
 }
+
+/// `sh -c SCRIPT` with `args` as `$1`... (`$0` is `sh`), from the workspace
+/// root, the binaries first on the PATH; returns (stdout, stderr, exit code).
+fn sh(script: &str, args: &[&str]) -> (Vec<u8>, String, Option<i32>) {
+    let path = format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Command::new("sh")
+        .args(["-c", script, "sh"])
+        .args(args)
+        .env("PATH", path)
+        .current_dir(common::root())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(!stderr.contains("panicked"), "{script}: {stderr}");
+    (out.stdout, stderr, out.status.code())
+}
+
+/// `count` messages that are not Fail2Ban reports: each one a skip, and a
+/// line in `--rejects`.
+fn other_mail(count: usize) -> String {
+    (0..count)
+        .map(|i| {
+            format!("From a@example.org Mon Jan  3 10:00:00 2011\nSubject: note {i}\n\nhello\n\n")
+        })
+        .collect()
+}
+
+#[test]
+fn an_output_naming_an_input_is_refused_and_the_input_kept() {
+    let s = sample();
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str, bytes: &[u8]| {
+        let path = dir.path().join(name);
+        fs::write(&path, bytes).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let ndjson = file("in.ndjson", records(10).as_bytes());
+    let mbox = file("in.mbox", other_mail(3).as_bytes());
+    let digest = file(
+        "digest.json",
+        &common::stage("f2b-agg", &["-q"], records(10).as_bytes()),
+    );
+    let db = s.data.join("sample-city.mmdb");
+    let db_copy = file("city.mmdb", &fs::read(&db).unwrap());
+    let geo = geo_args(s).join(" ");
+    let asn = asn_args(s).join(" ");
+    let runs = [
+        format!("f2b-geo {geo} {ndjson} -o {ndjson}"),
+        format!("f2b-asn {asn} {ndjson} -o {ndjson}"),
+        format!("f2b-anon {ndjson} -o {ndjson}"),
+        format!("f2b-agg {ndjson} -o {ndjson}"),
+        format!("f2b-agg --merge {digest} --output={digest}"),
+        format!("f2b-report {digest} -o {digest}"),
+        format!("f2b-extract {mbox} -o {mbox}"),
+        format!("f2b-extract {mbox} --rejects {mbox}"),
+        format!("f2b-geo {geo} --skip-bad --rejects {ndjson} {ndjson} -o /dev/null"),
+        format!("f2b-geo -q --db {db_copy} {ndjson} -o {db_copy}"),
+        format!("f2b-anon -o {ndjson} < {ndjson}"),
+        format!("f2b-anon - -o {ndjson} < {ndjson}"),
+    ];
+    let before: Vec<Vec<u8>> = [&ndjson, &mbox, &digest, &db_copy]
+        .iter()
+        .map(|p| fs::read(p).unwrap())
+        .collect();
+    for run in &runs {
+        let (_, err, code) = sh(run, &[]);
+        assert_eq!(code, Some(2), "{run}: {err}");
+        assert!(err.contains("is also an input"), "{run}: {err}");
+        let now: Vec<Vec<u8>> = [&ndjson, &mbox, &digest, &db_copy]
+            .iter()
+            .map(|p| fs::read(p).unwrap())
+            .collect();
+        assert!(now == before, "{run}: an input was changed");
+    }
+    // Rejected lines never mix with the records.
+    for run in [
+        format!("f2b-anon --skip-bad --rejects - {ndjson}"),
+        format!(
+            "f2b-anon --skip-bad --rejects {dir}/r -o {dir}/r {ndjson}",
+            dir = dir.path().display()
+        ),
+    ] {
+        let (_, err, code) = sh(&run, &[]);
+        assert_eq!(code, Some(2), "{run}: {err}");
+        assert!(err.contains("--rejects"), "{run}: {err}");
+    }
+}
+
+#[test]
+fn a_closed_rejects_pipe_is_an_error_naming_it_not_a_quiet_end() {
+    let s = sample();
+    let dir = tempfile::tempdir().unwrap();
+    let interleaved: String = records(20_000)
+        .lines()
+        .enumerate()
+        .map(|(i, r)| format!("{r}\n[\"bad line {i}\"]\n"))
+        .collect();
+    let ndjson = dir.path().join("interleaved.ndjson");
+    fs::write(&ndjson, interleaved).unwrap();
+    let mbox = dir.path().join("other.mbox");
+    fs::write(&mbox, other_mail(5_000)).unwrap();
+    let fifo = dir.path().join("rejects.fifo");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let (ndjson, mbox, fifo_arg) = (
+        ndjson.to_str().unwrap(),
+        mbox.to_str().unwrap(),
+        fifo.to_str().unwrap(),
+    );
+    let skip = ["--skip-bad", "--rejects", fifo_arg, ndjson];
+    let geo = geo_args(s);
+    let runs: [(&str, Vec<&str>); 3] = [
+        ("f2b-geo", [strs(&geo), skip.to_vec()].concat()),
+        ("f2b-agg", skip.to_vec()),
+        ("f2b-extract", vec!["--rejects", fifo_arg, mbox]),
+    ];
+    for (bin, mut args) in runs {
+        // A reader that takes a little and goes away.
+        let fifo = fifo.clone();
+        let reader = std::thread::spawn(move || {
+            let mut head = [0u8; 100];
+            File::open(fifo).unwrap().read_exact(&mut head).unwrap();
+        });
+        args.extend(["-o", "/dev/null"]);
+        let (_, err, code) = run(bin, &args, Stdio::null());
+        reader.join().unwrap();
+        assert_eq!(code, Some(1), "{bin}: {err}");
+        assert!(
+            err.contains("rejects.fifo") && err.contains("Broken pipe"),
+            "{bin}: {err}"
+        );
+    }
+}
+
+#[test]
+fn help_and_version_on_a_full_disk_are_errors() {
+    let bins = [
+        "f2b-extract",
+        "f2b-geo",
+        "f2b-asn",
+        "f2b-anon",
+        "f2b-agg",
+        "f2b-report",
+        "f2b-sample",
+    ];
+    for bin in bins {
+        for flag in ["--help", "--version"] {
+            let full = Stdio::from(File::options().write(true).open("/dev/full").unwrap());
+            let (_, err, code) = run(bin, &[flag], full);
+            assert_eq!(code, Some(1), "{bin} {flag}: {err}");
+            assert!(err.contains("No space left"), "{bin} {flag}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_full_disk_leaves_the_output_file_at_a_record_boundary() {
+    let s = sample();
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.ndjson");
+    fs::write(&input, records(20_000)).unwrap();
+    let (input, out) = (input.to_str().unwrap(), dir.path().join("out"));
+    let geo = geo_args(s).join(" ");
+    // A file size limit (SIGXFSZ ignored) fails a write part-way, as a full
+    // disk does: -o FILE and stdout on a file.
+    let runs = [
+        format!("f2b-geo {geo} {input} -o {}", out.display()),
+        format!("f2b-anon {input} > {}", out.display()),
+        format!("f2b-extract -r data/sample/mail -o {}", out.display()),
+    ];
+    for run in &runs {
+        let _ = fs::remove_file(&out);
+        let (_, err, code) = sh(&format!("trap '' XFSZ; ulimit -f 64 && {run}"), &[]);
+        assert_eq!(code, Some(1), "{run}: {err}");
+        assert!(err.contains("File too large"), "{run}: {err}");
+        let written = fs::read(&out).unwrap();
+        assert!(!written.is_empty(), "{run}");
+        assert!(written.ends_with(b"\n"), "{run}: half a record at the end");
+        // f2b-extract's summary counts only the records that reached the file.
+        if let Some(at) = err.find(" records written") {
+            let claimed = err[..at].rsplit(' ').next().unwrap();
+            assert_eq!(claimed, memchr_count(&written).to_string(), "{run}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_byte_order_mark_at_the_start_of_an_input_is_skipped() {
+    let s = sample();
+    let plain = records(20);
+    let marked = [b"\xef\xbb\xbf".as_slice(), plain.as_bytes()].concat();
+    let stages: [(&str, Vec<String>); 4] = [
+        ("f2b-geo", geo_args(s)),
+        ("f2b-asn", asn_args(s)),
+        ("f2b-anon", vec!["-q".into()]),
+        ("f2b-agg", vec!["-q".into()]),
+    ];
+    for (bin, args) in stages {
+        let args = strs(&args);
+        assert_eq!(
+            common::stage(bin, &args, &marked),
+            common::stage(bin, &args, plain.as_bytes()),
+            "{bin}"
+        );
+    }
+}

@@ -82,7 +82,8 @@ impl RoutingSource {
         if let Some(db) = &args.mmdb {
             return Ok(RoutingSource::Mmdb(db.clone()));
         }
-        if let Ok(paths) = PFX2AS.locate(&[]) {
+        if std::env::var_os(PFX2AS.env).is_some_and(|v| !v.is_empty()) {
+            let paths = PFX2AS.locate(&[])?;
             return Ok(match paths.as_slice() {
                 [one] if one.is_dir() => RoutingSource::Snapshots(one.clone()),
                 _ => RoutingSource::Pfx2As(paths),

@@ -496,6 +496,35 @@ fn environment_names_the_data_files() {
 }
 
 #[test]
+fn empty_entries_of_the_environment_lists_are_skipped() {
+    let snaps = snapshots();
+    let tables = format!(
+        "{}::{}:",
+        fixture("routes-v4.tsv").display(),
+        fixture("routes-v6.tsv").display()
+    );
+    let names = format!(":{}", fixture("as-names.html").display());
+    let mut cmd = f2b_asn();
+    cmd.env("F2B_PFX2AS", tables).env("F2B_ASNAMES", names);
+    let r = one(cmd, "2001:db8:1::9");
+    assert_eq!(r["asn"], 64501);
+    assert_eq!(r["as_country"], "DE");
+
+    let mut cmd = f2b_asn();
+    cmd.env("F2B_PFX2AS", format!("{}:", snaps.path().display()))
+        .arg("--no-names");
+    assert_eq!(one(cmd, "61.147.1.1")["asn"], 300);
+
+    f2b_asn()
+        .env("F2B_PFX2AS", ":")
+        .arg("--no-names")
+        .write_stdin("{}\n")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("$F2B_PFX2AS names no file"));
+}
+
+#[test]
 fn missing_table_is_a_clear_error_naming_what_was_looked_for() {
     if Path::new("/usr/share/GeoIP/GeoLite2-ASN.mmdb").exists()
         || Path::new("/var/lib/GeoIP/GeoLite2-ASN.mmdb").exists()
@@ -717,6 +746,63 @@ fn geolite2_asn_gives_asn_name_and_network() {
     let r = one(cmd, "61.147.9.9");
     assert_eq!(r["as_name"], "CHINANET-BACKBONE No.31,Jin-rong Street");
     assert_eq!(r["as_country"], "CN");
+}
+
+#[test]
+fn gzip_compressed_geolite2_asn_is_read_whatever_its_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("GeoLite2-ASN.mmdb");
+    write_asn_mmdb(&plain);
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(&std::fs::read(&plain).unwrap()).unwrap();
+    let compressed = gz.finish().unwrap();
+    for name in ["GeoLite2-ASN.mmdb.gz", "packed.mmdb"] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, &compressed).unwrap();
+        let mut cmd = f2b_asn();
+        cmd.arg("--mmdb").arg(&path);
+        let r = one(cmd, "61.147.9.9");
+        assert_eq!(r["asn"], 4134, "{name}");
+        assert_eq!(r["as_name"], "CHINANET-BACKBONE", "{name}");
+    }
+}
+
+/// A GeoLite2-City look-alike: what users have next to GeoLite2-ASN.
+fn write_city_mmdb(path: &Path) {
+    use maxminddb_writer::paths::IpAddrWithMask;
+    let mut db = maxminddb_writer::Database::default();
+    db.metadata.ip_version = maxminddb_writer::metadata::IpVersion::V6;
+    db.metadata.database_type = "GeoLite2-City".into();
+    db.metadata.binary_format_major_version = 2;
+    let data = db
+        .insert_value(serde_json::json!({
+            "city": {"names": {"en": "Nanjing"}},
+            "country": {"iso_code": "CN", "names": {"en": "China"}},
+            "location": {"latitude": 32.0617, "longitude": 118.7778}
+        }))
+        .unwrap();
+    db.insert_node("::3d93:0/112".parse::<IpAddrWithMask>().unwrap(), data);
+    let file = std::fs::File::create(path).unwrap();
+    db.write_to(std::io::BufWriter::new(file)).unwrap();
+}
+
+#[test]
+fn a_city_database_given_as_mmdb_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let city = dir.path().join("GeoLite2-City.mmdb");
+    write_city_mmdb(&city);
+    f2b_asn()
+        .arg("--mmdb")
+        .arg(&city)
+        .write_stdin("{\"ip\":\"61.147.9.9\"}\n")
+        .assert()
+        .code(1)
+        .stdout("")
+        .stderr(predicate::str::contains(format!(
+            "{} is a City or Country (geolocation) database, not an ASN database",
+            city.display()
+        )))
+        .stderr(predicate::str::contains("\"GeoLite2-City\""));
 }
 
 #[test]

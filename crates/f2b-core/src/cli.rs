@@ -2,10 +2,10 @@
 //! line and the NDJSON record loop.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Args, Parser};
+use clap::{ArgMatches, Args, Command, Parser};
 use serde::Serialize;
 
 use crate::error::{Error, Kind, Result};
@@ -43,21 +43,44 @@ pub struct NdjsonArgs {
     pub rejects: Option<PathBuf>,
 }
 
-/// The `main` of every binary: parses the arguments, runs, and turns the
-/// outcome into an exit status. Usage errors give 2, data and I/O errors 1, a
-/// closed stdout ends quietly with 0; every message goes to stderr.
+/// The `main` of every binary: parses the arguments, refuses outputs that
+/// would destroy an input ([`check_outputs`]), runs, and turns the outcome
+/// into an exit status. Usage errors give 2, data and I/O errors 1, a closed
+/// stdout ends quietly with 0; every message goes to stderr.
 pub fn main<A: Parser>(run: fn(A) -> Result<()>) -> ExitCode {
-    let bin = A::command().get_name().to_string();
-    let args = match A::try_parse() {
-        Ok(args) => args,
-        Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            // --help on a closed stdout is not worth a panic either.
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
+    let mut command = A::command();
+    let bin = command.get_name().to_string();
+    let mut matches = match command.try_get_matches_from_mut(std::env::args_os()) {
+        Ok(matches) => matches,
+        Err(e) => return exit_for_clap(&bin, &e),
     };
-    match run(args) {
+    if let Err(e) = check_outputs(&command, &matches) {
+        return exit_for(&bin, Err(e));
+    }
+    match A::from_arg_matches_mut(&mut matches) {
+        Ok(args) => exit_for(&bin, run(args)),
+        Err(e) => exit_for_clap(&bin, &e.format(&mut command)),
+    }
+}
+
+/// Prints what clap answered: a usage error on stderr (exit 2), or `--help`
+/// or `--version` on stdout (exit 0; 1 when it cannot be written, as on a
+/// full disk; quietly 0 on a closed pipe).
+fn exit_for_clap(bin: &str, e: &clap::Error) -> ExitCode {
+    if e.use_stderr() {
+        let _ = e.print();
+        return ExitCode::from(2);
+    }
+    let printed = e.print().and_then(|()| std::io::stdout().flush());
+    exit_for(
+        bin,
+        printed.map_err(|e| Error::output("cannot write stdout", e)),
+    )
+}
+
+/// The exit status of a run's `result`, its error (if any) printed on stderr.
+fn exit_for(bin: &str, result: Result<()>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
@@ -68,6 +91,146 @@ pub fn main<A: Parser>(run: fn(A) -> Result<()>) -> ExitCode {
             }
             ExitCode::from(e.exit_code())
         }
+    }
+}
+
+/// The ids of the arguments that name outputs: `-o` of [`OutputArgs`] and
+/// `--rejects` (of [`NdjsonArgs`], or a stage's own). Every other path
+/// argument is read: an input, a data file, a key.
+const OUTPUT_IDS: [&str; 2] = ["output", "rejects"];
+
+/// Refuses, before any output is opened (and so truncated), an output that
+/// would destroy what the run reads or mix with the other output (usage
+/// errors, exit 2):
+/// - `-o FILE` or `--rejects FILE` that is the same file (device and inode)
+///   as a path argument read, or as stdin when stdin is read;
+/// - `--rejects` that is the same file as the records' output (`-o`, or
+///   stdout), unless a terminal or another character device;
+/// - `--rejects -`: rejected lines (raw input) never go to stdout.
+pub fn check_outputs(command: &Command, matches: &ArgMatches) -> Result<()> {
+    let paths = |id: &str| -> Vec<&PathBuf> {
+        match matches.try_get_many::<PathBuf>(id) {
+            Ok(Some(values)) => values.collect(),
+            _ => Vec::new(),
+        }
+    };
+    let is_stdio = |p: &&PathBuf| p.as_os_str() == "-";
+    let rejects = paths("rejects").first().copied();
+    if rejects.is_some_and(|p| is_stdio(&p)) {
+        return Err(Error::usage(
+            "--rejects needs a FILE: rejected lines are raw input and never go to \
+             stdout, where they would mix with the records",
+        ));
+    }
+    let output = paths("output").first().copied().filter(|p| !is_stdio(p));
+    // What the run reads: every other path argument, and stdin for `-` or
+    // when no positional path is given.
+    let mut read = Vec::new();
+    let mut positional = false;
+    for arg in command.get_arguments() {
+        let id = arg.get_id().as_str();
+        if !OUTPUT_IDS.contains(&id) {
+            let given = paths(id);
+            positional |= arg.is_positional() && !given.is_empty();
+            read.extend(given);
+        }
+    }
+    let stdin = (read.iter().any(is_stdio) || !positional)
+        .then(|| FileId::of_stream(&std::io::stdin()))
+        .flatten();
+    for (flag, path) in [("--output", output), ("--rejects", rejects)] {
+        let Some(path) = path else { continue };
+        // Only a regular file is destroyed by opening it for output.
+        let Some(out) = FileId::of_path(path).filter(|id| id.regular) else {
+            continue;
+        };
+        let input = read
+            .iter()
+            .find(|p| FileId::of_path(p).is_some_and(|id| id.is(&out)));
+        let input = match input {
+            Some(input) => input.display().to_string(),
+            None if stdin.is_some_and(|id| id.is(&out)) => "on stdin".to_string(),
+            None => continue,
+        };
+        return Err(Error::usage(format!(
+            "{flag} {} is also an input ({input}): opening it for output would \
+             destroy it; write to another file",
+            path.display()
+        )));
+    }
+    if let Some(rejects) = rejects {
+        let records = match output {
+            Some(path) => FileId::of_path(path),
+            None => FileId::of_stream(&std::io::stdout()),
+        };
+        let same = match (FileId::of_path(rejects), records) {
+            (Some(kept), Some(records)) => kept.is(&records) && !kept.shareable,
+            (None, None) => output.is_some_and(|o| same_path(o, rejects)),
+            _ => false,
+        };
+        if same {
+            return Err(Error::usage(format!(
+                "--rejects {} is where the records go: the rejected lines would mix \
+                 with them",
+                rejects.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Two paths of files that do not exist yet name the same one.
+fn same_path(a: &Path, b: &Path) -> bool {
+    matches!((std::path::absolute(a), std::path::absolute(b)), (Ok(a), Ok(b)) if a == b)
+}
+
+/// Which file a path or a standard stream is, to tell when two are one.
+#[derive(Debug, Clone, Copy)]
+struct FileId {
+    device: u64,
+    inode: u64,
+    /// A regular file, which opening for output truncates.
+    regular: bool,
+    /// A character device (a terminal, `/dev/null`): two outputs may share it.
+    shareable: bool,
+}
+
+impl FileId {
+    /// The same file.
+    fn is(&self, other: &FileId) -> bool {
+        (self.device, self.inode) == (other.device, other.inode)
+    }
+
+    fn of_path(path: &Path) -> Option<FileId> {
+        FileId::of(&std::fs::metadata(path).ok()?)
+    }
+
+    #[cfg(unix)]
+    fn of(meta: &std::fs::Metadata) -> Option<FileId> {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        Some(FileId {
+            device: meta.dev(),
+            inode: meta.ino(),
+            regular: meta.is_file(),
+            shareable: meta.file_type().is_char_device(),
+        })
+    }
+
+    #[cfg(unix)]
+    fn of_stream(stream: &impl std::os::fd::AsFd) -> Option<FileId> {
+        let file = std::fs::File::from(stream.as_fd().try_clone_to_owned().ok()?);
+        FileId::of(&file.metadata().ok()?)
+    }
+
+    /// Without inodes no file is known to be another.
+    #[cfg(not(unix))]
+    fn of(_: &std::fs::Metadata) -> Option<FileId> {
+        None
+    }
+
+    #[cfg(not(unix))]
+    fn of_stream<T>(_: &T) -> Option<FileId> {
+        None
     }
 }
 
@@ -326,6 +489,7 @@ pub fn not_built(what: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     /// How the tests read: record by record, or in batches of at most N.
     #[derive(Clone, Copy, Debug)]
@@ -481,6 +645,110 @@ mod tests {
         assert_eq!(lines[0]["text"], "[1]");
         assert_eq!(lines[1]["line"], 4);
         assert_eq!(lines[1]["hex"], "fffe");
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_first_record_is_not_part_of_it() {
+        let (result, seen, _) = run(b"\xef\xbb\xbf{\"a\":1}\n{\"a\":2}\n", false);
+        assert_eq!(result.unwrap().records, 2);
+        assert_eq!(seen, ["{\"a\":1}", "{\"a\":2}"]);
+    }
+
+    /// A stage's arguments: NDJSON inputs, a data file, the outputs.
+    #[derive(Parser)]
+    #[command(name = "f2b-test")]
+    struct StageArgs {
+        #[command(flatten)]
+        input: NdjsonArgs,
+        #[arg(long = "db")]
+        db: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
+    }
+
+    /// [`check_outputs`] on the command line `args` (paths in `dir`).
+    fn check(dir: &Path, args: &[&str]) -> Result<()> {
+        let args = args.iter().map(|a| {
+            if a.starts_with('-') || a.starts_with('/') {
+                PathBuf::from(a)
+            } else {
+                dir.join(a)
+            }
+        });
+        let mut command = StageArgs::command();
+        let matches = command
+            .try_get_matches_from_mut(std::iter::once(PathBuf::from("f2b-test")).chain(args))
+            .unwrap();
+        check_outputs(&command, &matches)
+    }
+
+    #[test]
+    fn an_output_that_is_an_input_is_refused_before_it_is_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        for name in ["in.ndjson", "other.ndjson", "city.mmdb"] {
+            std::fs::write(dir.join(name), b"{\"a\":1}\n").unwrap();
+        }
+        std::fs::hard_link(dir.join("in.ndjson"), dir.join("link.ndjson")).unwrap();
+        let refused = [
+            &["in.ndjson", "-o", "in.ndjson"][..],
+            &[
+                "other.ndjson",
+                "in.ndjson",
+                "--skip-bad",
+                "--rejects",
+                "in.ndjson",
+            ],
+            &["in.ndjson", "-o", "link.ndjson"],
+            &["--db", "city.mmdb", "in.ndjson", "-o", "city.mmdb"],
+        ];
+        for args in refused {
+            let err = check(dir, args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            let msg = err.to_string();
+            assert!(msg.contains("is also an input"), "{args:?}: {msg}");
+        }
+        let allowed = [
+            &["in.ndjson", "-o", "other.ndjson"][..],
+            &[
+                "in.ndjson",
+                "-o",
+                "new.ndjson",
+                "--rejects",
+                "rejects.ndjson",
+            ],
+            &["in.ndjson", "-o", "-"],
+            &["/dev/null", "-o", "/dev/null"],
+        ];
+        for args in allowed {
+            check(dir, args).unwrap();
+        }
+        assert_eq!(
+            std::fs::read(dir.join("in.ndjson")).unwrap(),
+            b"{\"a\":1}\n"
+        );
+    }
+
+    #[test]
+    fn rejects_never_go_where_the_records_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let dir = dir.path();
+        std::fs::write(dir.join("old.ndjson"), b"").unwrap();
+        let refused = [
+            &["--rejects", "-"][..],
+            &["-o", "-", "--rejects", "-"],
+            &["-o", "new.ndjson", "--rejects", "-"],
+            &["-o", "new.ndjson", "--rejects", "new.ndjson"],
+            &["-o", "new.ndjson", "--rejects", "./new.ndjson"],
+            &["-o", "old.ndjson", "--rejects", "old.ndjson"],
+        ];
+        for args in refused {
+            let err = check(dir, args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert!(err.to_string().starts_with("--rejects "), "{args:?}: {err}");
+        }
+        check(dir, &["-o", "/dev/null", "--rejects", "/dev/null"]).unwrap();
+        check(dir, &["-o", "new.ndjson", "--rejects", "old.ndjson"]).unwrap();
     }
 
     #[test]

@@ -21,8 +21,10 @@ pub struct DataFile {
 
 impl DataFile {
     /// The file named by `given` (the option's values), else by the environment
-    /// variable (several paths separated by `:`), else the first existing
-    /// candidate. The error names everything that was looked for.
+    /// variable (several paths separated by `:`; empty entries, as in `a.gz:`,
+    /// name nothing and are skipped, as `$PATH` readers skip them), else the
+    /// first existing candidate. The error names everything that was looked
+    /// for.
     pub fn locate(&self, given: &[PathBuf]) -> Result<Vec<PathBuf>> {
         self.locate_with(given, std::env::var_os(self.env).as_deref(), |p| {
             p.is_file()
@@ -39,7 +41,19 @@ impl DataFile {
             return Ok(given.to_vec());
         }
         if let Some(value) = env.filter(|v| !v.is_empty()) {
-            return Ok(std::env::split_paths(value).collect());
+            let paths: Vec<PathBuf> = std::env::split_paths(value)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect();
+            if paths.is_empty() {
+                return Err(Error::data(format!(
+                    "${env} names no file (only empty entries): give the {what} with \
+                     {option} FILE or ${env}=FILE[:FILE...]",
+                    env = self.env,
+                    what = self.what,
+                    option = self.option,
+                )));
+            }
+            return Ok(paths);
         }
         let candidates: Vec<PathBuf> = self
             .dirs
@@ -83,6 +97,14 @@ mod tests {
         assert_eq!(GEO.locate_with(&given, Some(env), |_| true).unwrap(), given);
         let from_env = GEO.locate_with(&[], Some(env), |_| true).unwrap();
         assert_eq!(from_env, [PathBuf::from("b.mmdb"), PathBuf::from("c.mmdb")]);
+        // Empty entries name nothing; only empty ones are an error.
+        let gaps = std::ffi::OsStr::new(":b.mmdb::c.mmdb:");
+        assert_eq!(
+            GEO.locate_with(&[], Some(gaps), |_| true).unwrap(),
+            from_env
+        );
+        let none = GEO.locate_with(&[], Some(std::ffi::OsStr::new("::")), |_| true);
+        assert!(none.unwrap_err().to_string().contains("only empty entries"));
         let usual = GEO
             .locate_with(&[], None, |p| p.starts_with("/var"))
             .unwrap();

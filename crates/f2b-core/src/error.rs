@@ -23,7 +23,7 @@ pub struct Error {
     kind: Kind,
     message: String,
     source: Option<io::Error>,
-    /// Set for errors while writing the output, where a closed pipe is not an error.
+    /// Set for errors while writing stdout, where a closed pipe is not an error.
     on_output: bool,
 }
 
@@ -58,8 +58,9 @@ impl Error {
         }
     }
 
-    /// An I/O error while writing the output named `context`; a broken pipe
-    /// here ends the program quietly with status 0.
+    /// An I/O error while writing stdout; a broken pipe here ends the program
+    /// quietly with status 0. (A closed pipe given as a FILE is an [`Error::io`]:
+    /// only stdout may be closed by a `| head`.)
     pub fn output(context: impl Into<String>, source: io::Error) -> Self {
         Error {
             kind: Kind::Io,
@@ -74,7 +75,7 @@ impl Error {
         self.kind
     }
 
-    /// True when the output was closed by its reader (`| head`): not an error.
+    /// True when stdout was closed by its reader (`| head`): not an error.
     pub fn is_broken_pipe(&self) -> bool {
         self.on_output
             && self

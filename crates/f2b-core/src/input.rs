@@ -18,6 +18,9 @@ pub const BUFFER_SIZE: usize = 256 * 1024;
 /// The longest line a reader hands over; longer lines are reported, not buffered.
 pub const MAX_LINE: usize = 64 * 1024 * 1024;
 
+/// The UTF-8 byte order mark, skipped at the start of a line-based input.
+const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
+
 /// One opened input: its display name and a buffered reader of its (decompressed) bytes.
 pub struct Input {
     /// How messages name this input: the path as given, or `stdin`.
@@ -163,6 +166,9 @@ impl LineReader {
     /// The next line, or `None` at the end of the input.
     pub fn next_line(&mut self) -> Result<Option<Line<'_>>> {
         self.reader.consume(std::mem::take(&mut self.pending));
+        if self.offset == 0 {
+            self.skip_bom()?;
+        }
         self.buf.clear();
         self.line_start = self.offset;
         // The common case: the whole line is in the read buffer, and is handed
@@ -231,6 +237,9 @@ impl LineReader {
     /// of the input.
     pub fn next_lines(&mut self, max: usize) -> Result<Vec<Line<'_>>> {
         self.reader.consume(std::mem::take(&mut self.pending));
+        if self.offset == 0 {
+            self.skip_bom()?;
+        }
         let first = loop {
             match self.reader.fill_buf() {
                 Ok(chunk) => break memchr::memchr(b'\n', chunk).map(|i| i + 1),
@@ -269,6 +278,24 @@ impl LineReader {
         self.offset += start as u64;
         self.line_no += lines.len() as u64;
         Ok(lines)
+    }
+
+    /// Skips a UTF-8 byte order mark at the very start of the input (some
+    /// Windows editors write one): it is not part of the first line. Byte
+    /// offsets still count it.
+    fn skip_bom(&mut self) -> Result<()> {
+        let chunk = loop {
+            match self.reader.fill_buf() {
+                Ok(chunk) => break chunk,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.read_error(e)),
+            }
+        };
+        if chunk.starts_with(UTF8_BOM) {
+            self.reader.consume(UTF8_BOM.len());
+            self.offset = UTF8_BOM.len() as u64;
+        }
+        Ok(())
     }
 
     fn read_error(&self, e: io::Error) -> Error {
@@ -345,6 +372,24 @@ mod tests {
             let got = texts_in_batches(reader(&input).with_max_line(10), max);
             assert_eq!(got, expected, "batches of {max}");
         }
+    }
+
+    #[test]
+    fn a_byte_order_mark_at_the_start_is_skipped_and_counted_in_offsets() {
+        let input = b"\xef\xbb\xbf{\"a\":1}\n\xef\xbb\xbf{\"a\":2}\n";
+        let mut r = reader(input);
+        assert!(matches!(
+            r.next_line().unwrap(),
+            Some(Line::Text(b"{\"a\":1}"))
+        ));
+        assert_eq!(r.line_offset(), 3);
+        // Only at the very start: anywhere else it belongs to the line.
+        assert_eq!(texts(reader(input))[1].as_bytes(), b"\xef\xbb\xbf{\"a\":2}");
+        assert_eq!(texts_in_batches(reader(input), 4), texts(reader(input)));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(input).unwrap();
+        assert_eq!(texts(reader(&gz.finish().unwrap()))[0], "{\"a\":1}");
+        assert_eq!(texts(reader(b"\xef\xbb\xbf")), Vec::<String>::new());
     }
 
     #[test]

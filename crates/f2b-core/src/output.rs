@@ -1,7 +1,7 @@
 //! Buffered output where a record is written whole or not at all.
 
 use std::fs::File;
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -9,19 +9,42 @@ use crate::error::{Error, Result};
 /// Bytes collected before they are handed to the operating system.
 const FLUSH_AT: usize = 256 * 1024;
 
+/// Where the bytes go. A regular file is kept as a [`File`] so that a write
+/// that fails part-way can be cut back to the last whole record.
+enum Sink {
+    File(File),
+    Other(Box<dyn Write + Send>),
+}
+
+impl Sink {
+    fn writer(&mut self) -> &mut dyn Write {
+        match self {
+            Sink::File(file) => file,
+            Sink::Other(other) => other,
+        }
+    }
+}
+
 /// The output of a stage: stdout or `-o FILE`.
 ///
 /// Records are appended to an in-memory buffer, which is written out only at
 /// record boundaries, so a reader never sees half a record from us. On a
 /// terminal every record is flushed at once; otherwise output is block-buffered.
+/// When a write fails part-way (a full disk), a regular file is cut back to
+/// its last whole record, and nothing more is written.
 pub struct RecordWriter {
     name: String,
-    sink: Box<dyn Write + Send>,
+    sink: Sink,
+    /// Writing stdout, where a closed pipe ends the run quietly (SPEC §2);
+    /// on any other output it is an error.
+    stdout: bool,
     buf: Vec<u8>,
+    /// Where each whole record of `buf` ends.
+    ends: Vec<usize>,
     flush_at: usize,
     written: u64,
-    /// Bytes of `buf` that are whole records.
-    whole: usize,
+    /// A write failed: the output ends at its last whole record, and stays so.
+    failed: bool,
 }
 
 impl RecordWriter {
@@ -32,25 +55,45 @@ impl RecordWriter {
                 let name = p.display().to_string();
                 let file = File::create(p)
                     .map_err(|e| Error::io(format!("cannot create output {name}"), e))?;
-                Ok(Self::new(name, Box::new(file), FLUSH_AT))
+                let sink = if file.metadata().is_ok_and(|m| m.is_file()) {
+                    Sink::File(file)
+                } else {
+                    Sink::Other(Box::new(file))
+                };
+                Ok(Self::with_sink(name, sink, FLUSH_AT, false))
             }
             _ => {
                 let stdout = io::stdout();
+                if let Some(file) = stdout_file() {
+                    return Ok(Self::with_sink(
+                        "stdout".into(),
+                        Sink::File(file),
+                        FLUSH_AT,
+                        true,
+                    ));
+                }
                 let flush_at = if stdout.is_terminal() { 0 } else { FLUSH_AT };
-                Ok(Self::new("stdout".into(), Box::new(stdout), flush_at))
+                let sink = Sink::Other(Box::new(stdout));
+                Ok(Self::with_sink("stdout".into(), sink, flush_at, true))
             }
         }
     }
 
     /// A writer over any sink (used by tests and by stages writing to memory).
     pub fn new(name: String, sink: Box<dyn Write + Send>, flush_at: usize) -> RecordWriter {
+        Self::with_sink(name, Sink::Other(sink), flush_at, false)
+    }
+
+    fn with_sink(name: String, sink: Sink, flush_at: usize, stdout: bool) -> RecordWriter {
         RecordWriter {
             name,
             sink,
+            stdout,
             buf: Vec::with_capacity(FLUSH_AT + 4096),
+            ends: Vec::new(),
             flush_at,
             written: 0,
-            whole: 0,
+            failed: false,
         }
     }
 
@@ -62,8 +105,8 @@ impl RecordWriter {
     /// Marks the end of a record appended to [`RecordWriter::buffer`].
     pub fn end_record(&mut self) -> Result<()> {
         self.written += 1;
-        self.whole = self.buf.len();
-        if self.buf.len() > self.flush_at {
+        self.ends.push(self.buf.len());
+        if self.buf.len() > self.flush_at || self.failed {
             self.flush_buffer()?;
         }
         Ok(())
@@ -75,29 +118,88 @@ impl RecordWriter {
         self.end_record()
     }
 
-    /// Records written so far.
+    /// Records written so far: those handed over, less those a failed write
+    /// did not get out whole.
     pub fn records(&self) -> u64 {
         self.written
     }
 
-    /// Writes out everything buffered and flushes the sink.
+    /// Writes out every whole record buffered and flushes the sink; a record
+    /// begun in [`RecordWriter::buffer`] but not ended is dropped.
     pub fn finish(&mut self) -> Result<()> {
         self.flush_buffer()?;
-        let name = &self.name;
-        self.sink
-            .flush()
-            .map_err(|e| Error::output(format!("cannot write {name}"), e))
+        let flushed = self.sink.writer().flush();
+        flushed.map_err(|e| self.error(e))
     }
 
     fn flush_buffer(&mut self) -> Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let result = self.sink.write_all(&self.buf);
+        let result = if self.failed {
+            // Nothing goes out after a failed write.
+            self.written -= self.ends.len() as u64;
+            Err(self.error(io::Error::other("an earlier write failed")))
+        } else {
+            self.write_whole()
+        };
         self.buf.clear();
-        self.whole = 0;
-        result.map_err(|e| Error::output(format!("cannot write {}", self.name), e))
+        self.ends.clear();
+        result
     }
+
+    /// Writes the whole records of `buf`. When the sink takes only part of
+    /// them, the bytes after its last whole record are taken back (a regular
+    /// file is cut there), and the records not out whole are not counted.
+    fn write_whole(&mut self) -> Result<()> {
+        let whole = self.ends.last().copied().unwrap_or(0);
+        let mut done = 0;
+        let failure = loop {
+            if done == whole {
+                return Ok(());
+            }
+            match self.sink.writer().write(&self.buf[done..whole]) {
+                Ok(0) => break io::Error::from(io::ErrorKind::WriteZero),
+                Ok(n) => done += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => break e,
+            }
+        };
+        self.failed = true;
+        let out = self.ends.partition_point(|&end| end <= done);
+        self.written -= (self.ends.len() - out) as u64;
+        let kept = out.checked_sub(1).map_or(0, |i| self.ends[i]);
+        if let Sink::File(file) = &mut self.sink {
+            // Best effort: if the file cannot be cut, the error still stops the run.
+            let half = (done - kept) as u64;
+            if let Ok(end) = file.stream_position() {
+                let _ = file.set_len(end.saturating_sub(half));
+            }
+        }
+        Err(self.error(failure))
+    }
+
+    /// The error of a failed write: a closed stdout is a quiet end, a closed
+    /// pipe given as `-o FILE` or `--rejects FILE` is not.
+    fn error(&self, e: io::Error) -> Error {
+        let context = format!("cannot write {}", self.name);
+        if self.stdout {
+            Error::output(context, e)
+        } else {
+            Error::io(context, e)
+        }
+    }
+}
+
+/// Stdout as a [`File`] when it is a regular file (`> out.ndjson`), so that
+/// a full disk leaves it at a record boundary as with `-o FILE`.
+#[cfg(unix)]
+fn stdout_file() -> Option<File> {
+    use std::os::fd::AsFd;
+    let file = File::from(io::stdout().as_fd().try_clone_to_owned().ok()?);
+    file.metadata().ok()?.is_file().then_some(file)
+}
+
+#[cfg(not(unix))]
+fn stdout_file() -> Option<File> {
+    None
 }
 
 /// A run that stops on an error (bad input, a truncated file) still writes
@@ -105,10 +207,10 @@ impl RecordWriter {
 /// where the input stopped. A record being built when it stopped is dropped.
 impl Drop for RecordWriter {
     fn drop(&mut self) {
-        if self.whole > 0 {
-            let _ = self.sink.write_all(&self.buf[..self.whole]);
+        if !self.failed {
+            let _ = self.write_whole();
         }
-        let _ = self.sink.flush();
+        let _ = self.sink.writer().flush();
     }
 }
 
@@ -292,6 +394,117 @@ mod tests {
         assert!(chunks.len() > 1);
         assert!(chunks.iter().all(|c| c.ends_with(b"\n")));
         assert_eq!(chunks.concat().split(|&b| b == b'\n').count(), 101);
+    }
+
+    /// A sink that takes `room` bytes, then fails as a full disk does.
+    struct FillsUp {
+        taken: Chunks,
+        room: usize,
+    }
+    impl Write for FillsUp {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            if self.room == 0 {
+                return Err(io::Error::from_raw_os_error(28));
+            }
+            let n = b.len().min(self.room);
+            self.room -= n;
+            self.taken.write(&b[..n])
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_write_failing_part_way_counts_only_the_records_out_whole() {
+        let taken = Chunks::default();
+        let sink = FillsUp {
+            taken: taken.clone(),
+            room: 20,
+        };
+        let mut w = RecordWriter::new("out".into(), Box::new(sink), 1 << 20);
+        for i in 0..5 {
+            w.write_record(format!("{{\"n\":{i}}}\n").as_bytes())
+                .unwrap();
+        }
+        assert_eq!(w.records(), 5);
+        let err = w.finish().unwrap_err();
+        assert!(err.to_string().starts_with("cannot write out: "), "{err}");
+        // 20 bytes reached the sink: two whole records of 8 bytes and half one.
+        assert_eq!(w.records(), 2);
+        // Nothing more goes out, from a later record or from the drop.
+        w.write_record(b"{}\n").unwrap_err();
+        drop(w);
+        assert_eq!(taken.0.lock().unwrap().concat().len(), 20);
+    }
+
+    /// With `F2B_TEST_FULL_FILE` set, this test is the child of
+    /// [`a_file_on_a_full_disk_is_cut_back_to_its_last_whole_record`]: it
+    /// writes that file under a file size limit of one 512-byte block or two.
+    #[test]
+    #[cfg(unix)]
+    fn a_file_on_a_full_disk_is_cut_back_to_its_last_whole_record() {
+        let record = |i: usize| format!("{{\"n\":{i:05}}}\n"); // 12 bytes
+        if let Some(path) = std::env::var_os("F2B_TEST_FULL_FILE") {
+            let mut w = RecordWriter::create(Some(Path::new(&path))).unwrap();
+            for i in 0..1000 {
+                w.write_record(record(i).as_bytes()).unwrap();
+            }
+            let err = w.finish().unwrap_err();
+            assert!(err.to_string().contains("File too large"), "{err}");
+            let len = std::fs::metadata(&path).unwrap().len();
+            assert_eq!(len, w.records() * 12);
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.ndjson");
+        // A file size limit fails a write part-way as a full disk does
+        // (SIGXFSZ ignored, the write returns EFBIG).
+        let child = std::process::Command::new("sh")
+            .args(["-c", "trap '' XFSZ; ulimit -f 1 && exec \"$0\" \"$@\""])
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", "--nocapture"])
+            .arg("output::tests::a_file_on_a_full_disk_is_cut_back_to_its_last_whole_record")
+            .env("F2B_TEST_FULL_FILE", &path)
+            .output()
+            .unwrap();
+        assert!(
+            child.status.success() && String::from_utf8_lossy(&child.stdout).contains("1 passed"),
+            "{}",
+            String::from_utf8_lossy(&child.stdout)
+        );
+        let written = std::fs::read(&path).unwrap();
+        assert!(!written.is_empty() && written.len() < 12_000);
+        let expected: String = (0..written.len() / 12).map(record).collect();
+        assert_eq!(String::from_utf8_lossy(&written), expected);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_closed_rejects_pipe_is_an_error_naming_it_not_a_quiet_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("rejects.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.unwrap().success());
+        // A reader that goes away at once.
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || drop(File::open(fifo).unwrap()))
+        };
+        let mut rejects = Rejects::create(Some(&fifo)).unwrap();
+        reader.join().unwrap();
+        let err = (0..100_000)
+            .map(|line| rejects.write(&serde_json::json!({ "line": line })))
+            .find_map(Result::err)
+            .or_else(|| rejects.finish().err())
+            .expect("an error");
+        assert!(!err.is_broken_pipe(), "{err}");
+        assert_eq!(err.exit_code(), 1);
+        let msg = err.to_string();
+        assert!(
+            msg.contains("rejects.fifo") && msg.contains("Broken pipe"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -102,9 +102,9 @@ pub struct Args {
     #[arg(long, value_name = "MAILBOX")]
     pub context_after: Vec<PathBuf>,
 
-    /// Worker threads parsing messages (default: the number of cores).
-    #[arg(short = 'j', long, value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads parsing messages, 1 to 256 (default: the number of cores).
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=MAX_JOBS))]
+    pub jobs: Option<u16>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -141,6 +141,10 @@ struct Reject<'a> {
     detail: &'a str,
 }
 
+/// The most worker threads `-j` takes: far more than cores, far fewer than
+/// would exhaust memory (each holds a batch of messages in flight).
+const MAX_JOBS: i64 = 256;
+
 /// Messages handed to a worker at once.
 const BATCH: usize = 256;
 
@@ -159,8 +163,12 @@ pub fn run(args: Args) -> Result<()> {
     };
     let jobs = args
         .jobs
+        .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
+    for named in [&args.context_before, &paths, &args.context_after] {
+        Mailboxes::new(named.clone(), args.recursive).check_named()?;
+    }
     let out = RecordWriter::create(args.output.output.as_deref())?;
     let mut sink = Sink {
         context: false,
@@ -209,6 +217,7 @@ pub fn run(args: Args) -> Result<()> {
     // A read error (a truncated .gz, say) still writes and counts every
     // message read before it; then the error is reported.
     let result = read.and(sink.finish());
+    sink.counts.records = sink.out.records(); // only those out whole, after a failed write
     sink.progress.finish();
     // A closed stdout (`| head`) ends quietly.
     if !matches!(&result, Err(e) if e.is_broken_pipe()) {

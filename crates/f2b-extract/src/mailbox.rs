@@ -77,6 +77,22 @@ impl Mailboxes {
         }
     }
 
+    /// Checks, before anything is read or written, that every directory
+    /// named on the command line can be read without `-r` (a Maildir or an
+    /// MH folder): a usage error found half-way through the inputs would come
+    /// after records were written.
+    pub fn check_named(&self) -> Result<()> {
+        if self.recursive {
+            return Ok(());
+        }
+        for (path, _) in self.pending.iter().rev() {
+            if path.as_os_str() != "-" && path.is_dir() {
+                self.folder_entries(path)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Sets a lower message-size limit (tests).
     pub fn with_max_message(mut self, max: usize) -> Self {
         self.max_message = max;

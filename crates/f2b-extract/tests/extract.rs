@@ -527,6 +527,23 @@ fn a_plain_directory_needs_recursive() {
     assert!(err.contains("use -r"), "{err}");
     let (out, _, code) = run_in(dir.path(), &["-r", "mail"], None);
     assert_eq!((code, records(&out).len()), (0, 1));
+    // Named after a mailbox, it is refused before anything is written.
+    fs::write(dir.path().join("a.eml"), fixture("postfix-dsn-whois.eml")).unwrap();
+    let (out, err, code) = run_in(dir.path(), &["a.eml", "mail"], None);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+}
+
+#[test]
+fn jobs_beyond_the_limit_are_a_usage_error() {
+    let (_, err, code) = run_in(
+        &fixtures(),
+        &["-j", "99999999999", "bounce-of-bounce.eml"],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("1..=256"), "{err}");
+    let (_, err, code) = run_in(&fixtures(), &["-j", "0", "bounce-of-bounce.eml"], None);
+    assert_eq!(code, 2, "{err}");
 }
 
 #[test]

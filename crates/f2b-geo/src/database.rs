@@ -1,7 +1,9 @@
-//! One GeoIP database: a memory-mapped MaxMind DB file, checked when it is
-//! opened to hold geolocation records in a layout f2b-geo reads.
+//! One GeoIP database: a memory-mapped MaxMind DB file (or a gzip-compressed
+//! one, inflated into memory), checked when it is opened to hold geolocation
+//! records in a layout f2b-geo reads.
 
 use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -28,6 +30,29 @@ pub const GEOIP_DB: DataFile = DataFile {
 /// How many records are read when a database is opened to recognise its layout.
 const SAMPLE: usize = 64;
 
+/// The largest database inflated from a gzip-compressed file. GeoIP2 City,
+/// the largest MaxMind sells, is a few hundred MB; more is not a database.
+pub const MAX_INFLATED: u64 = 2 << 30;
+
+/// The bytes of a database: the file mapped, or a gzip-compressed file
+/// inflated into memory (a compressed file cannot be mapped).
+pub enum Source {
+    /// A plain `.mmdb` file, memory-mapped.
+    Mapped(Mmap),
+    /// The inflated contents of a gzip-compressed file.
+    Inflated(Vec<u8>),
+}
+
+impl AsRef<[u8]> for Source {
+    #[inline]
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Source::Mapped(map) => map,
+            Source::Inflated(bytes) => bytes,
+        }
+    }
+}
+
 /// The record layouts of FORMATS §5.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -42,17 +67,18 @@ pub enum Layout {
 /// An opened GeoIP database.
 pub struct GeoDatabase {
     name: String,
-    reader: Reader<Mmap>,
+    reader: Reader<Source>,
     layout: Layout,
 }
 
 impl GeoDatabase {
-    /// Memory-maps the MaxMind DB file at `path` and checks that it holds
+    /// Memory-maps the MaxMind DB file at `path` (or inflates it into memory
+    /// when it is gzip-compressed, whatever its name) and checks that it holds
     /// geolocation records. A missing, unreadable or corrupt file, or a
     /// database of another kind (ASN, ISP, ...), is an error naming the file.
     pub fn open(path: &Path) -> Result<GeoDatabase> {
         let name = path.display().to_string();
-        let file = File::open(path)
+        let mut file = File::open(path)
             .map_err(|e| Error::io(format!("cannot open GeoIP database {name}"), e))?;
         let is_file = file
             .metadata()
@@ -63,13 +89,20 @@ impl GeoDatabase {
                 "GeoIP database {name} is not a regular file"
             )));
         }
-        // SAFETY: the mapping is only read, and the file must not be changed in
-        // place while we run. geoipupdate and package managers replace database
-        // files by renaming a new file over the old one, which leaves this
-        // mapping on the old, unchanged file.
-        let map = unsafe { Mmap::map(&file) }
-            .map_err(|e| Error::io(format!("cannot map GeoIP database {name}"), e))?;
-        let reader = Reader::from_source(map)
+        let source = if is_gzip(&mut file)
+            .map_err(|e| Error::io(format!("cannot read GeoIP database {name}"), e))?
+        {
+            Source::Inflated(inflate(file, &name, MAX_INFLATED)?)
+        } else {
+            // SAFETY: the mapping is only read, and the file must not be changed in
+            // place while we run. geoipupdate and package managers replace database
+            // files by renaming a new file over the old one, which leaves this
+            // mapping on the old, unchanged file.
+            let map = unsafe { Mmap::map(&file) }
+                .map_err(|e| Error::io(format!("cannot map GeoIP database {name}"), e))?;
+            Source::Mapped(map)
+        };
+        let reader = Reader::from_source(source)
             .map_err(|e| Error::data(format!("{name} is not a readable MaxMind DB file: {e}")))?;
         let layout = recognise(&reader, &name)?;
         Ok(GeoDatabase {
@@ -128,10 +161,41 @@ impl GeoDatabase {
     }
 }
 
+/// True when the file starts with the gzip magic; leaves it at its start.
+fn is_gzip(file: &mut File) -> std::io::Result<bool> {
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < magic.len() {
+        match file.read(&mut magic[got..])? {
+            0 => break,
+            n => got += n,
+        }
+    }
+    file.seek(SeekFrom::Start(0))?;
+    Ok(got == magic.len() && magic == [0x1f, 0x8b])
+}
+
+/// The inflated bytes of a gzip-compressed database, at most `limit` of them.
+fn inflate(file: File, name: &str, limit: u64) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file))
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::data(format!("GeoIP database {name}: cannot decompress it: {e}")))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::data(format!(
+            "GeoIP database {name}: decompresses to more than {} MiB, more than any GeoIP \
+             database; decompress it yourself if it really is one",
+            limit >> 20
+        )));
+    }
+    Ok(bytes)
+}
+
 /// A record found for an address.
 pub struct Hit<'a> {
     database: &'a GeoDatabase,
-    result: LookupResult<'a, Mmap>,
+    result: LookupResult<'a, Source>,
     ip: IpAddr,
     offset: usize,
 }
@@ -158,7 +222,7 @@ impl Hit<'_> {
 /// Tells the layout from the fields of the first records. The metadata's
 /// `database_type` only names the kind in messages: it is free text, and
 /// repackaged databases (DB-IP's is `city ipv4`) do not follow MaxMind's names.
-fn recognise(reader: &Reader<Mmap>, name: &str) -> Result<Layout> {
+fn recognise(reader: &Reader<Source>, name: &str) -> Result<Layout> {
     let database_type = &reader.metadata().database_type;
     let bad =
         |what: &str, e: MaxMindDbError| Error::data(format!("GeoIP database {name}: {what}: {e}"));
@@ -334,6 +398,54 @@ mod tests {
             opened > 0 && refused > 0,
             "{opened} opened, {refused} refused"
         );
+    }
+
+    #[test]
+    fn gzip_compressed_database_is_inflated_and_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("city.mmdb.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &TestDb::geolite2_city().bytes()).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let db = GeoDatabase::open(&path).unwrap();
+        assert_eq!(db.layout(), Layout::GeoIp2);
+        assert_eq!(lookup(&db, "81.2.69.160").unwrap()[2], "\"London\"");
+    }
+
+    #[test]
+    fn inflating_stops_at_the_limit_with_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.mmdb.gz");
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, &vec![0u8; 3 << 20]).unwrap();
+        std::fs::write(&path, gz.finish().unwrap()).unwrap();
+        let msg = inflate(File::open(&path).unwrap(), "big.mmdb.gz", 2 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            msg.contains("big.mmdb.gz") && msg.contains("more than 2 MiB"),
+            "{msg}"
+        );
+        assert_eq!(
+            inflate(File::open(&path).unwrap(), "big.mmdb.gz", 3 << 20)
+                .unwrap()
+                .len(),
+            3 << 20
+        );
+    }
+
+    #[test]
+    fn short_and_empty_files_are_not_taken_for_gzip() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, bytes) in [("empty.mmdb", &b""[..]), ("one.mmdb", &b"\x1f"[..])] {
+            let path = dir.path().join(name);
+            std::fs::write(&path, bytes).unwrap();
+            let msg = GeoDatabase::open(&path).err().unwrap().to_string();
+            assert!(
+                msg.contains(&format!("{name} is not a readable MaxMind DB file")),
+                "{msg}"
+            );
+        }
     }
 
     #[test]

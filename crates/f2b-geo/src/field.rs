@@ -55,28 +55,47 @@ impl AddressField {
     }
 }
 
+impl fmt::Display for AddressField {
+    /// As given to `--field`: `NAME` or `NAME:PREFIX`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.prefix.is_empty() {
+            f.write_str(&self.name)
+        } else {
+            write!(f, "{}:{}", self.name, self.prefix)
+        }
+    }
+}
+
 /// Checks that no two address fields add the same field and that no added
 /// field would overwrite an address field; the message says which.
 pub fn check_distinct(fields: &[AddressField]) -> std::result::Result<(), String> {
-    let mut added: Vec<(String, &str)> = Vec::new();
+    let mut added: Vec<(String, &AddressField)> = Vec::new();
     for field in fields {
         for name in field.output_names() {
             if let Some((_, other)) = added.iter().find(|(n, _)| *n == name) {
                 return Err(format!(
-                    "--field {} and --field {} would both write {name:?}; give them different prefixes",
-                    other, field.name
+                    "--field {other} and --field {field} would both write {name:?}; give them different prefixes"
                 ));
             }
-            added.push((name, &field.name));
+            added.push((name, field));
         }
     }
     for field in fields {
-        if added.iter().any(|(n, _)| *n == field.name) {
-            return Err(format!(
+        let Some((_, adder)) = added.iter().find(|(n, _)| *n == field.name) else {
+            continue;
+        };
+        return Err(if *adder == field {
+            format!(
                 "the field {:?} would be overwritten by the fields added for it; give --field {}:PREFIX",
                 field.name, field.name
-            ));
-        }
+            )
+        } else {
+            format!(
+                "--field {adder} adds {:?}, the address field that --field {field} reads: \
+                 it would be overwritten; give --field {} another prefix",
+                field.name, adder.name
+            )
+        });
     }
     Ok(())
 }
@@ -288,6 +307,25 @@ mod tests {
         assert!(check_distinct(&AddressField::defaults()).is_ok());
         let msg = check_distinct(&[AddressField::parse("city").unwrap()]).unwrap_err();
         assert!(msg.contains("\"city\" would be overwritten"), "{msg}");
+    }
+
+    #[test]
+    fn a_field_added_for_another_address_field_names_the_one_that_adds_it() {
+        let fields = [
+            AddressField::parse("ip:x_").unwrap(),
+            AddressField::parse("x_city:y_").unwrap(),
+        ];
+        let msg = check_distinct(&fields).unwrap_err();
+        assert!(
+            msg.contains("--field ip:x_ adds \"x_city\"")
+                && msg.contains("--field x_city:y_ reads")
+                && msg.contains("give --field ip another prefix"),
+            "{msg}"
+        );
+        assert!(!msg.contains("give --field x_city:PREFIX"), "{msg}");
+        // Order does not matter.
+        let msg = check_distinct(&[fields[1].clone(), fields[0].clone()]).unwrap_err();
+        assert!(msg.contains("--field ip:x_ adds \"x_city\""), "{msg}");
     }
 
     #[test]

@@ -59,7 +59,8 @@ Examples:
 #[derive(Parser, Debug)]
 #[command(name = "f2b-geo", version, after_help = AFTER_HELP)]
 pub struct Args {
-    /// GeoIP database (.mmdb); repeat for more, the first one to answer a field wins.
+    /// GeoIP database (.mmdb, or gzip-compressed); repeat for more, the first one to
+    /// answer a field wins.
     /// Default: $F2B_GEOIP_DB (':'-separated), else GeoLite2-City.mmdb,
     /// GeoIP2-City.mmdb or GeoLite2-Country.mmdb in /usr/share/GeoIP or /var/lib/GeoIP.
     #[arg(long = "db", value_name = "FILE")]

@@ -361,6 +361,20 @@ fn two_fields_with_the_same_prefix_are_a_usage_error() {
 }
 
 #[test]
+fn a_field_that_another_field_adds_is_named_with_the_field_adding_it() {
+    let f = Fixture::new();
+    f.geo(&["city.mmdb"])
+        .args(["--field", "ip:x_", "--field", "x_city:y_"])
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--field ip:x_ adds \"x_city\", the address field that --field x_city:y_ reads",
+        ))
+        .stderr(predicate::str::contains("give --field x_city:PREFIX").not());
+}
+
+#[test]
 fn a_cache_beyond_reason_is_a_usage_error() {
     let f = Fixture::new();
     f.geo(&["city.mmdb"])
@@ -436,6 +450,84 @@ fn databases_come_from_the_environment_when_no_db_is_given() {
     let r = records(&out);
     assert_eq!(r[0]["country"], "US");
     assert_eq!(r[1]["city"], "London");
+}
+
+#[test]
+fn empty_entries_of_the_environment_list_are_skipped() {
+    let f = Fixture::new();
+    let city = f.path("city.mmdb");
+    let country = f.path("country.mmdb");
+    for list in [
+        format!("{}:", city.display()),
+        format!(":{}::{}", city.display(), country.display()),
+    ] {
+        let out = f
+            .geo(&[])
+            .env("F2B_GEOIP_DB", &list)
+            .write_stdin("{\"ip\":\"81.2.69.160\"}\n")
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(records(&out)[0]["city"], "London", "{list}");
+    }
+    f.geo(&[])
+        .env("F2B_GEOIP_DB", ":")
+        .write_stdin("")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("$F2B_GEOIP_DB names no file"));
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+#[test]
+fn gzip_compressed_database_is_read_whatever_its_name() {
+    let f = Fixture::new();
+    let compressed = gzip(&TestDb::geolite2_city().bytes());
+    std::fs::write(f.path("city.mmdb.gz"), &compressed).unwrap();
+    // Recognised by its magic bytes, not by its name.
+    std::fs::write(f.path("packed.mmdb"), &compressed).unwrap();
+    let input = "{\"ip\":\"81.2.69.160\",\"reporter_ip\":\"2001:218::7\"}\n";
+    let plain = f.enriched(&["city.mmdb"], input);
+    for db in ["city.mmdb.gz", "packed.mmdb"] {
+        let r = f.enriched(&[db], input);
+        assert_eq!(r, plain, "{db}");
+        assert_eq!(r[0]["city"], "London", "{db}");
+    }
+    // A City file gzip'ed behind a plain Country file: both are used.
+    let r = f.enriched(
+        &["country.mmdb", "city.mmdb.gz"],
+        "{\"ip\":\"81.2.69.160\"}\n",
+    );
+    assert_eq!(r[0]["country"], "GB");
+    assert_eq!(r[0]["city"], "London");
+}
+
+#[test]
+fn damaged_gzip_database_is_a_clear_error() {
+    let f = Fixture::new();
+    let compressed = gzip(&TestDb::geolite2_city().bytes());
+    std::fs::write(f.path("cut.mmdb.gz"), &compressed[..compressed.len() / 2]).unwrap();
+    let mut flipped = compressed.clone();
+    let at = flipped.len() - 6;
+    flipped[at] ^= 0xff; // the CRC
+    std::fs::write(f.path("badcrc.mmdb.gz"), &flipped).unwrap();
+    std::fs::write(f.path("text.mmdb.gz"), gzip(b"hello\n")).unwrap();
+    for db in ["cut.mmdb.gz", "badcrc.mmdb.gz", "text.mmdb.gz"] {
+        f.geo(&[db])
+            .write_stdin("{\"ip\":\"81.2.69.160\"}\n")
+            .assert()
+            .code(1)
+            .stdout("")
+            .stderr(predicate::str::contains(db))
+            .stderr(predicate::str::contains("panicked").not());
+    }
 }
 
 #[test]

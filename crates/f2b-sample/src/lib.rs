@@ -46,7 +46,9 @@ Examples:
       --out data/sample/mail
   # Its data files, then the whole pipeline offline:
   f2b-sample data --out out/data
-  f2b-extract data/sample/mail/*.mbox* data/sample/mail/Maildir | f2b-geo | f2b-asn \\
+  f2b-extract data/sample/mail/*.mbox* data/sample/mail/Maildir \\
+      | f2b-geo --db out/data/sample-city.mmdb \\
+      | f2b-asn --pfx2as-dir out/data --names out/data/autnums.html \\
       | f2b-anon | f2b-agg > digest.json
   # A benchmark corpus:
   f2b-sample mail --messages 200000 --seed bench --gzip --gzip-level 1 --out /tmp/corpus";

@@ -13,6 +13,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use clap::builder::RangedU64ValueParser;
 use clap::Args;
 use f2b_core::{Error, Result};
 use serde::Serialize;
@@ -27,11 +28,21 @@ use crate::time::{self, Ts};
 use crate::whois::WhoisSize;
 use crate::world::{self, Rates, World, WorldSpec};
 
+/// Most messages one run writes (ten times the benchmark corpus). Every
+/// message is planned before the first is written, so memory grows with it.
+pub const MAX_MESSAGES: u64 = 20_000_000;
+/// Most reporting servers (each is a few hundred bytes of state).
+pub const MAX_REPORTERS: u64 = 1_000_000;
+/// Largest attacker pool (the default for `MAX_MESSAGES` is a third of it).
+pub const MAX_ATTACKERS: u64 = 10_000_000;
+
 /// Options of `f2b-sample mail`.
 #[derive(Args, Debug, Clone)]
 pub struct MailArgs {
-    /// Number of messages to write.
-    #[arg(long, value_name = "N")]
+    /// Number of messages to write, 1 to 20,000,000 (the plan is held in
+    /// memory: about 90 bytes a message, ~6 GB of mbox per 2,000,000).
+    #[arg(long, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_MESSAGES))]
     pub messages: u64,
 
     /// Seed (any text): the same arguments and seed give the same bytes.
@@ -68,12 +79,14 @@ pub struct MailArgs {
     #[arg(long, value_name = "DATE", default_value = "2014-06-30")]
     pub end: String,
 
-    /// Number of reporting servers.
-    #[arg(long, value_name = "N", default_value_t = 5000)]
+    /// Number of reporting servers, 1 to 1,000,000.
+    #[arg(long, value_name = "N", default_value_t = 5000,
+          value_parser = RangedU64ValueParser::<usize>::new().range(1..=MAX_REPORTERS))]
     pub reporters: usize,
 
-    /// Size of the attacker pool [default: messages / 3, at least 300].
-    #[arg(long, value_name = "N")]
+    /// Size of the attacker pool, up to 10,000,000 [default: messages / 3, at least 300].
+    #[arg(long, value_name = "N",
+          value_parser = RangedU64ValueParser::<usize>::new().range(0..=MAX_ATTACKERS))]
     pub attackers: Option<usize>,
 
     /// Length of pasted whois output.

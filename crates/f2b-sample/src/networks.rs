@@ -269,12 +269,14 @@ impl SampleNetworks {
         SampleNetworks::parse((&geo.0, &geo.1), (&asn.0, &asn.1), (&changes.0, &changes.1))
     }
 
-    /// Parses the three tables, each given as (name for messages, text).
+    /// Parses the three tables, each given as (name for messages, text);
+    /// `geo.csv` and `asn.csv` must have at least one row.
     pub fn parse(
         geo: (&str, &str),
         asn: (&str, &str),
         changes: (&str, &str),
     ) -> Result<SampleNetworks> {
+        let (geo_name, asn_name) = (geo.0, asn.0);
         let geo = parse_table(geo.0, geo.1, 8, |f| {
             Ok(GeoRow {
                 net: f[0].parse()?,
@@ -312,6 +314,15 @@ impl SampleNetworks {
                 as_country: f[4].to_string(),
             })
         })?;
+        // route-changes.csv may be empty (no later snapshot differs), but a
+        // geo.csv or asn.csv without one row gives nothing to place or route.
+        for (table, rows) in [(geo_name, geo.len()), (asn_name, asn.len())] {
+            if rows == 0 {
+                return Err(Error::data(format!(
+                    "{table}: no networks (a header line, then at least one row)"
+                )));
+            }
+        }
         Ok(SampleNetworks { geo, asn, changes })
     }
 
@@ -423,6 +434,38 @@ mod tests {
         let countries: std::collections::BTreeSet<&str> =
             nets.geo.iter().map(|r| r.country.as_str()).collect();
         assert!(countries.len() >= 40, "{}", countries.len());
+    }
+
+    #[test]
+    fn a_geo_or_asn_table_without_rows_is_a_data_error() {
+        let geo_header = GEO_CSV.lines().next().unwrap();
+        let asn_header = ASN_CSV.lines().next().unwrap();
+        for (geo, asn, missing) in [
+            (geo_header, ASN_CSV, "dir/geo.csv"),
+            ("", ASN_CSV, "dir/geo.csv"),
+            (GEO_CSV, asn_header, "dir/asn.csv"),
+            (GEO_CSV, "", "dir/asn.csv"),
+        ] {
+            let err = SampleNetworks::parse(
+                ("dir/geo.csv", geo),
+                ("dir/asn.csv", asn),
+                ("dir/route-changes.csv", ""),
+            )
+            .unwrap_err();
+            assert_eq!(err.exit_code(), 1);
+            let text = err.to_string();
+            assert!(
+                text.contains(missing) && text.contains("no networks"),
+                "{text}"
+            );
+        }
+        // route-changes.csv may be empty.
+        SampleNetworks::parse(
+            ("geo.csv", GEO_CSV),
+            ("asn.csv", ASN_CSV),
+            ("route-changes.csv", ""),
+        )
+        .unwrap();
     }
 
     #[test]

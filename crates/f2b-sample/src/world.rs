@@ -762,10 +762,13 @@ fn pick_server_net(
     if roll < 0.08 {
         return (outside_address(nets, rng), None);
     }
-    let row = if roll < 0.20 && !access.is_empty() {
+    // Tables from `--from` may have no hosting (or no access) networks.
+    let row = if (roll < 0.20 || hosters.is_empty()) && !access.is_empty() {
         rng.pick(access)
-    } else {
+    } else if !hosters.is_empty() {
         *hosters.pick(rng)
+    } else {
+        return (outside_address(nets, rng), None);
     };
     let ip = nets.asn[row].net.random_host(rng);
     (ip, Some(row))

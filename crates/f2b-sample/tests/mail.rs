@@ -9,6 +9,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use common::files;
+use predicates::prelude::*;
 use serde_json::Value;
 
 fn sample() -> Command {
@@ -324,7 +325,6 @@ fn bad_usage_is_refused_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
     for args in [
-        vec!["mail", "--messages", "0", "--out", out],
         vec![
             "mail",
             "--messages",
@@ -370,6 +370,136 @@ fn bad_usage_is_refused_with_status_2() {
             .code(2)
             .stderr(predicates::str::contains("Try 'f2b-sample --help'"));
     }
+}
+
+#[test]
+fn counts_out_of_range_are_refused_with_status_2_before_allocating() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    for (option, value, range) in [
+        ("--messages", "0", "1..=20000000"),
+        ("--messages", "99999999999999", "1..=20000000"),
+        ("--messages", "20000001", "1..=20000000"),
+        ("--reporters", "0", "1..=1000000"),
+        ("--reporters", "99999999999999", "1..=1000000"),
+        ("--attackers", "99999999999999", "0..=10000000"),
+    ] {
+        let mut args = vec!["mail", "--out", out, option, value];
+        if option != "--messages" {
+            args.extend(["--messages", "5"]);
+        }
+        sample()
+            .args(&args)
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains(option).and(predicates::str::contains(range)));
+    }
+    assert!(!dir.path().join("out").exists());
+}
+
+/// A copy of the sample tables in a temporary directory, `geo.csv` replaced.
+fn tables_with_geo(geo: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sample");
+    for name in ["asn.csv", "route-changes.csv"] {
+        std::fs::copy(sample.join(name), dir.path().join(name)).unwrap();
+    }
+    std::fs::write(dir.path().join("geo.csv"), geo).unwrap();
+    dir
+}
+
+#[test]
+fn a_geo_csv_without_rows_is_a_data_error_naming_the_file() {
+    for geo in [
+        "network,country,country_name,region,region_code,city,lat,lon\n",
+        "",
+    ] {
+        let tables = tables_with_geo(geo);
+        let from = tables.path().to_str().unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let out = out.path().to_str().unwrap();
+        for args in [
+            vec!["mail", "--messages", "5", "--out", out, "--from", from],
+            vec!["data", "--out", out, "--from", from],
+        ] {
+            sample()
+                .args(&args)
+                .env_remove("RUST_BACKTRACE")
+                .assert()
+                .code(1)
+                .stderr(
+                    predicates::str::contains("geo.csv: no networks")
+                        .and(predicates::str::contains(from))
+                        .and(predicates::str::contains("panicked").not()),
+                );
+        }
+    }
+}
+
+#[test]
+fn tables_without_hosting_networks_still_make_mail() {
+    // One network in an AS that is neither a hoster nor an access provider:
+    // servers then live outside the tables.
+    let tables = tables_with_geo(
+        "network,country,country_name,region,region_code,city,lat,lon\n\
+         192.0.1.0/24,CN,China,Jiangsu,JS,Nanjing,32.06,118.78\n",
+    );
+    std::fs::write(
+        tables.path().join("asn.csv"),
+        "network,asn,as_name,as_country\n192.0.1.0/24,64500,EXAMPLE-AS,CN\n",
+    )
+    .unwrap();
+    std::fs::remove_file(tables.path().join("route-changes.csv")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    generate(
+        out.path(),
+        300,
+        "tiny",
+        &["--from", tables.path().to_str().unwrap()],
+    );
+    let truth = ndjson(&out.path().join("truth.ndjson"));
+    assert!(!truth.is_empty());
+    assert!(truth
+        .iter()
+        .any(|t| t["ip"].as_str().unwrap().starts_with("192.0.1.")));
+}
+
+#[test]
+fn help_example_pipeline_names_files_that_data_writes() {
+    let help = sample().arg("--help").assert().success();
+    let help = String::from_utf8(help.get_output().stdout.clone()).unwrap();
+    // The offline pipeline passes every data file explicitly: f2b-geo and
+    // f2b-asn do not look in out/data by themselves.
+    for option in [
+        "f2b-geo --db out/data/",
+        "--pfx2as-dir out/data",
+        "--names out/data/",
+    ] {
+        assert!(help.contains(option), "{option:?} missing from --help");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("out/data");
+    sample()
+        .args(["data", "-q", "--out", data.to_str().unwrap()])
+        .assert()
+        .success();
+    let named: Vec<&str> = help
+        .split_whitespace()
+        .filter_map(|word| word.strip_prefix("out/data/"))
+        .collect();
+    assert!(named.len() >= 2, "{named:?}");
+    for name in named {
+        assert!(data.join(name).is_file(), "data does not write {name}");
+    }
+    let snapshots = std::fs::read_dir(&data)
+        .unwrap()
+        .filter(|e| {
+            let name = e.as_ref().unwrap().file_name();
+            name.to_string_lossy().ends_with(".pfx2as.gz")
+        })
+        .count();
+    assert!(snapshots >= 2, "{snapshots} prefix2as snapshots");
 }
 
 #[test]
