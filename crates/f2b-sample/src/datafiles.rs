@@ -50,7 +50,7 @@ pub fn write_all(nets: &SampleNetworks, out: &Path) -> Result<Written> {
     let mut save = |name: &str, bytes: Vec<u8>| -> Result<()> {
         let path = out.join(name);
         std::fs::write(&path, bytes)
-            .map_err(|e| Error::output(format!("writing {}", path.display()), e))?;
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
         written.files.push(path);
         Ok(())
     };

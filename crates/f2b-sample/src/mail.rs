@@ -371,7 +371,7 @@ struct Stats {
 }
 
 fn output_error(path: &Path, e: std::io::Error) -> Error {
-    Error::output(format!("writing {}", path.display()), e)
+    Error::io(format!("cannot write {}", path.display()), e)
 }
 
 /// Where rendered messages go: the archive, the truth and the manifest.

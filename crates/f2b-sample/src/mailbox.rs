@@ -115,7 +115,7 @@ fn create_dir(path: &Path) -> Result<()> {
 }
 
 fn write_error(path: &Path, e: std::io::Error) -> Error {
-    Error::output(format!("writing {}", path.display()), e)
+    Error::io(format!("cannot write {}", path.display()), e)
 }
 
 impl Archive {

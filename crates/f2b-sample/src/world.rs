@@ -570,7 +570,8 @@ fn zone_for(country: &str, region: &str, rng: &mut Rng) -> Zone {
 }
 
 /// A random public IPv4 address outside every sample network and every
-/// special-purpose range.
+/// special-purpose range; when tables cover (nearly) the whole space, after
+/// [`OUTSIDE_TRIES`] tries, a public address inside them (it then resolves).
 fn outside_address(nets: &SampleNetworks, rng: &mut Rng) -> IpAddr {
     const SPECIAL: &[&str] = &[
         "0.0.0.0/8",
@@ -589,17 +590,27 @@ fn outside_address(nets: &SampleNetworks, rng: &mut Rng) -> IpAddr {
         "224.0.0.0/3",
     ];
     let special: Vec<Prefix> = SPECIAL.iter().filter_map(|s| s.parse().ok()).collect();
-    loop {
+    let mut inside = None;
+    for _ in 0..OUTSIDE_TRIES {
         let candidate = IpAddr::V4(Ipv4Addr::from(rng.next_u64() as u32));
         let host = candidate.to_string();
         if host.ends_with(".0") || host.ends_with(".255") {
             continue;
         }
-        if !special.iter().any(|p| p.contains(candidate)) && !nets.covers(candidate) {
-            return candidate;
+        if !special.iter().any(|p| p.contains(candidate)) {
+            if !nets.covers(candidate) {
+                return candidate;
+            }
+            inside = Some(candidate);
         }
     }
+    inside.unwrap_or(IpAddr::V4(Ipv4Addr::new(198, 51, 100, 1)))
 }
+
+/// Random addresses tried before [`outside_address`] settles for one inside
+/// the tables: the embedded sample's tables cover a small part of the space,
+/// where the first few tries succeed.
+const OUTSIDE_TRIES: usize = 1_000;
 
 fn lan_address(rng: &mut Rng) -> Ipv4Addr {
     match rng.below(3) {

@@ -465,6 +465,31 @@ fn tables_without_hosting_networks_still_make_mail() {
         .any(|t| t["ip"].as_str().unwrap().starts_with("192.0.1.")));
 }
 
+/// Tables that cover the whole address space leave no address outside
+/// them: generation settles for one inside instead of searching for ever.
+#[test]
+fn tables_covering_every_address_still_make_mail() {
+    let tables = tables_with_geo(
+        "network,country,country_name,region,region_code,city,lat,lon\n\
+         0.0.0.0/1,CN,China,Jiangsu,JS,Nanjing,32.06,118.78\n\
+         128.0.0.0/1,DE,Germany,Berlin,BE,Berlin,52.52,13.40\n",
+    );
+    std::fs::write(
+        tables.path().join("asn.csv"),
+        "network,asn,as_name,as_country\n0.0.0.0/1,64500,EXAMPLE-AS,CN\n128.0.0.0/1,64501,OTHER-AS,DE\n",
+    )
+    .unwrap();
+    std::fs::remove_file(tables.path().join("route-changes.csv")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    generate(
+        out.path(),
+        50,
+        "whole",
+        &["--from", tables.path().to_str().unwrap()],
+    );
+    assert!(!ndjson(&out.path().join("truth.ndjson")).is_empty());
+}
+
 #[test]
 fn help_example_pipeline_names_files_that_data_writes() {
     let help = sample().arg("--help").assert().success();
