@@ -366,19 +366,7 @@ where
     let mut numbers = NumberWords::default();
     // An ASCII letter: then every other letter is a Latin one.
     let ascii = chars.iter().any(|&c| char::from(c).is_ascii_alphabetic());
-    // A punycode label (`xn--…`, an internationalised host name) starting a word.
-    let punycode = (0..chars.len()).any(|i| {
-        let word_start = i == 0 || at(i - 1).is_some_and(|c| !c.is_alphanumeric());
-        word_start
-            && chars.get(i..i + 4).is_some_and(|w| {
-                w.iter()
-                    .map(|&c| char::from(c).to_ascii_lowercase())
-                    .eq("xn--".chars())
-            })
-    });
-    if punycode {
-        return false;
-    }
+
     for (i, &c) in chars.iter().enumerate() {
         let c = char::from(c);
         if c.is_alphanumeric() {
@@ -423,6 +411,15 @@ where
                 if prev.is_some_and(is_label_char) && starts_domain_label(&chars[i + 1..]) {
                     return false;
                 }
+            }
+            // A punycode label (`xn--…`, an internationalised host name)
+            // starting a word.
+            '-' if next == Some('-')
+                && i >= 2
+                && matches!((at(i - 2), at(i - 1)), (Some('x' | 'X'), Some('n' | 'N')))
+                && (i == 2 || at(i - 3).is_some_and(|c| !c.is_alphanumeric())) =>
+            {
+                return false;
             }
             c if NAME_PUNCTUATION.contains(&c) => {}
             _ => return false,
