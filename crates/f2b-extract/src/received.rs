@@ -53,8 +53,12 @@ impl<'a> Hop<'a> {
     }
 
     /// The sending machine's own name when it handed the message over from
-    /// a public address: `from HOST (… [IP])` with a qualified HOST (not
-    /// `localhost`, not an address). The name it gave itself.
+    /// a public address: the name it gave itself, qualified (not
+    /// `localhost`, not an address). That is the HELO name of Exim's
+    /// `([IP] helo=NAME)` and of qmail's and CommuniGate's `(HELO NAME)`
+    /// when the hop has one (their first word is the reverse-DNS name, an
+    /// address or `unknown`), else `from HOST` (Postfix's and Sendmail's
+    /// first word is the HELO name).
     pub fn public_sender(&self) -> Option<String> {
         let ip = self.from_ip()?;
         if net::scope(ip) != net::Scope::Public {
@@ -62,9 +66,14 @@ impl<'a> Hop<'a> {
         }
         let start = self.from?;
         let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
-        let name = first_word_outside_comments(&self.clauses[start + 4..end])
-            .and_then(|w| net::host_name(&w))?;
-        (name.contains('.') && !name.starts_with("localhost")).then_some(name)
+        let part = &self.clauses[start + 4..end];
+        let qualified =
+            |name: String| (name.contains('.') && !name.starts_with("localhost")).then_some(name);
+        helo_name(part).and_then(qualified).or_else(|| {
+            first_word_outside_comments(part)
+                .and_then(|w| net::host_name(&w))
+                .and_then(qualified)
+        })
     }
 
     /// The name the sending machine gave itself: `from HOST` outside
@@ -120,12 +129,44 @@ fn comment_ip(text: &str) -> Option<IpAddr> {
     None
 }
 
-/// The first address in a comment that is not a HELO name.
+/// The host name given in a `helo=NAME` or `HELO NAME` of a `from` clause's
+/// comments (not an address literal).
+fn helo_name(part: &str) -> Option<String> {
+    let bytes = part.as_bytes();
+    let mut from = 0;
+    while let Some(found) = crate::bounce::find_ascii_ci(&part[from..], "helo") {
+        let at = from + found;
+        from = at + 4;
+        if at > 0 && bytes[at - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let Some(rest) = part[from..]
+            .strip_prefix('=')
+            .or_else(|| part[from..].strip_prefix(' '))
+        else {
+            continue;
+        };
+        let word = rest
+            .trim_start()
+            .split(|c: char| c.is_whitespace() || c == ')')
+            .next()
+            .unwrap_or("");
+        if net::parse_ip(word).is_none() {
+            return net::host_name(word);
+        }
+    }
+    None
+}
+
+/// The first address in a comment that is not a HELO name; an address
+/// after a login (qmail's `(user@domain@IP)`, an authenticated relay's
+/// `(user@IP with login)`) is the sender's.
 fn ip_in_comment(comment: &str) -> Option<IpAddr> {
     // `helo=[IP]` is never an address word (see `may_be_an_address`); an
     // address after `HELO ` is the name the sender gave.
     comment
         .split_whitespace()
+        .map(|word| word.rsplit_once('@').map_or(word, |(_, after)| after))
         .filter(|word| may_be_an_address(word))
         .filter(|word| {
             let at = word.as_ptr() as usize - comment.as_ptr() as usize;
@@ -332,8 +373,38 @@ mod tests {
             Hop::new("from web1 (user@rdns.example.net [198.51.100.8] (may be forged)) by mx.example.net").from_ip(),
             ip("198.51.100.8")
         );
+        // A login before the address: qmail-smtpd's `(user@domain@IP)`, an
+        // authenticated relay's `(user@IP with login)`.
+        assert_eq!(
+            Hop::new("from unknown (HELO vps1.example-hosting.de) (fail2ban@mail.com@85.214.120.9) by relay.example-hosting.de with SMTP").from_ip(),
+            ip("85.214.120.9")
+        );
+        assert_eq!(
+            Hop::new("from web1.example.com (fail2ban@74.54.12.34 with login) by smtp101.biz.mail.example.com with SMTP").from_ip(),
+            ip("74.54.12.34")
+        );
         // The name a sender gave itself, when it handed over from a public address.
         let sender = |h: &str| Hop::new(h).public_sender();
+        // Exim's, qmail's and CommuniGate's HELO name in a comment comes
+        // before their first word (reverse DNS, an address, `unknown`).
+        assert_eq!(
+            sender("from static.88-198-71-7.clients.your-server.de ([88.198.71.7] helo=web1.example.de) by mail.your-server.de with esmtpsa (Exim 4.80)").as_deref(),
+            Some("web1.example.de")
+        );
+        assert_eq!(
+            sender("from unknown (HELO vps1235.example-hosting.de) (85.214.120.11) by relay.example-hosting.de with SMTP").as_deref(),
+            Some("vps1235.example-hosting.de")
+        );
+        assert_eq!(
+            sender("from [188.120.230.17] (HELO web1.example.ru) by mail.example.ru (CommuniGate Pro SMTP 5.4.2)").as_deref(),
+            Some("web1.example.ru")
+        );
+        // An address literal or a bare word as the HELO: the first word, if qualified.
+        assert_eq!(
+            sender("from web1.example.org ([85.214.12.34] helo=[85.214.12.34]) by mx.example.net")
+                .as_deref(),
+            Some("web1.example.org")
+        );
         assert_eq!(
             sender("from nas.example-family.de (p4FD2C3A1.dip.t-dialin.net [79.210.195.161]) by mrelayeu.kundenserver.de").as_deref(),
             Some("nas.example-family.de")
