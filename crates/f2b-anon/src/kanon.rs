@@ -323,13 +323,18 @@ impl KAnonymizer {
             });
             (
                 date,
-                c.country.map(|c| c.as_str().to_owned()),
-                self.texts.get(c.region).map(|t| t.as_str().to_owned()),
-                self.texts.get(c.city).map(|t| t.as_str().to_owned()),
+                c.country.map(|c| c.as_str().bytes().collect::<Vec<u8>>()),
+                c.region
+                    .and_then(|id| self.texts.values.get(id as usize))
+                    .map(FreeText::as_str),
+                c.city
+                    .and_then(|id| self.texts.values.get(id as usize))
+                    .map(FreeText::as_str),
                 c.asn,
                 c.service.map(Service::as_str),
             )
         };
+        // The texts are borrowed, not copied: one key per combination.
         let mut sorted: Vec<(usize, _)> = released
             .iter()
             .enumerate()

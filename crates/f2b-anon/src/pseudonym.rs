@@ -36,7 +36,7 @@ pub const KEY_FILE_ENV: &str = "F2B_ANON_KEY_FILE";
 pub const MIN_KEY_BYTES: usize = 16;
 
 /// The fewest different byte values a key must hold.
-pub const MIN_KEY_DISTINCT: usize = 8;
+pub const MIN_KEY_DISTINCT: usize = 5;
 
 /// The longest key file read, in bytes (so that `/dev/urandom` is an error,
 /// not an endless read).
@@ -66,9 +66,10 @@ impl Key {
                 "is larger than {MAX_KEY_BYTES} bytes; a key file holds the key only"
             ));
         }
-        // Random bytes are nearly all different (16 of them have fewer than
-        // 8 values with a probability below 10^-9): fewer is a made-up key
-        // (`aaaa…`, `abab…`) that a dictionary finds from one known address.
+        // Random bytes are nearly all different: 16 of them, even drawn from
+        // the 16 characters of hex, take fewer than 5 values with a
+        // probability below 10^-6. Fewer is a made-up key (`aaaa…`, `abab…`)
+        // that a dictionary finds from one known address.
         let mut seen = [false; 256];
         bytes.iter().for_each(|&b| seen[usize::from(b)] = true);
         let distinct = seen.iter().filter(|&&s| s).count();

@@ -425,7 +425,45 @@ where
             _ => return false,
         }
     }
-    numbers.end()
+    numbers.end() && !hex_chain(chars)
+}
+
+/// True when a name holds three or more hexadecimal words joined only by
+/// `-` or `_` (empty words of `--` allowed), one of them with a decimal
+/// digit: an IPv6 address written with dashes (`2a0e-dead-beef--1`), whose
+/// words of letters only (`dead`, `beef`) no other rule counts.
+fn hex_chain<C: Copy>(chars: &[C]) -> bool
+where
+    char: From<C>,
+{
+    let mut words = 0;
+    let mut decimal = false;
+    let mut hex = true;
+    let mut in_word = false;
+    let end = |words: &mut usize, decimal: &mut bool, hex: &mut bool| {
+        let chain = *words >= 3 && *decimal && *hex;
+        (*words, *decimal, *hex) = (0, false, true);
+        chain
+    };
+    for &c in chars {
+        let c = char::from(c);
+        if c.is_alphanumeric() {
+            if !in_word {
+                words += 1;
+                in_word = true;
+            }
+            hex &= c.is_ascii_hexdigit();
+            decimal |= c.is_ascii_digit();
+        } else if c == '-' || c == '_' {
+            in_word = false;
+        } else {
+            in_word = false;
+            if end(&mut words, &mut decimal, &mut hex) {
+                return true;
+            }
+        }
+    }
+    end(&mut words, &mut decimal, &mut hex)
 }
 
 /// Counts the words of a name (alphanumeric runs) that read as numbers:
@@ -470,15 +508,17 @@ impl NumberWords {
 
 /// Letters of the Latin script beyond ASCII (accented letters, IPA, the
 /// Latin extensions, the modifier letters of transliteration such as `ʻ`
-/// and `ʿ`, not `ː`): the only
+/// and `ʿ`; not `ː`, the click letters `ǀ ǁ ǂ ǃ` nor the sinological dot
+/// `ꞏ`): the only
 /// non-ASCII letters a name with ASCII letters or digits may have, so that a
 /// letter of another script that looks like a dot, a colon or a slash (`ꓸ`,
 /// `ᐧ`, `ː`, `ノ`, `丿`) cannot join the labels of a host name or address.
 fn is_latin(c: char) -> bool {
     matches!(c,
-        '\u{aa}' | '\u{ba}' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{2c1}'
+        '\u{aa}' | '\u{ba}' | '\u{c0}'..='\u{d6}' | '\u{d8}'..='\u{f6}' | '\u{f8}'..='\u{1bf}'
+        | '\u{1c4}'..='\u{2c1}'
         | '\u{1e00}'..='\u{1eff}' | '\u{2c60}'..='\u{2c7f}'
-        | '\u{a722}'..='\u{a787}' | '\u{a78b}'..='\u{a7ff}' | '\u{ab30}'..='\u{ab6f}'
+        | '\u{a722}'..='\u{a787}' | '\u{a78b}'..='\u{a78e}' | '\u{a790}'..='\u{a7ff}' | '\u{ab30}'..='\u{ab6f}'
         | '\u{fb00}'..='\u{fb06}')
 }
 
@@ -693,6 +733,10 @@ mod tests {
             "var\u{30ce}log\u{30ce}auth",
             "xn--victim-3ya",
             "Xn--80ak6aa92e",
+            "2a0e-dead-beef--1",
+            "2001-dead-beef--cafe",
+            "mail\u{a78f}victim\u{a78f}example",
+            "victim\u{1c0}var\u{1c0}log",
         ] {
             assert!(!text(bad), "{bad:?}");
         }

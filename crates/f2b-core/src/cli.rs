@@ -186,22 +186,23 @@ fn same_path(a: &Path, b: &Path) -> bool {
 
 /// Which file a path or a standard stream is, to tell when two are one.
 #[derive(Debug, Clone, Copy)]
-struct FileId {
+pub struct FileId {
     device: u64,
     inode: u64,
     /// A regular file, which opening for output truncates.
-    regular: bool,
+    pub regular: bool,
     /// A character device (a terminal, `/dev/null`): two outputs may share it.
-    shareable: bool,
+    pub shareable: bool,
 }
 
 impl FileId {
     /// The same file.
-    fn is(&self, other: &FileId) -> bool {
+    pub fn is(&self, other: &FileId) -> bool {
         (self.device, self.inode) == (other.device, other.inode)
     }
 
-    fn of_path(path: &Path) -> Option<FileId> {
+    /// The file at `path` (following links); `None` when there is none.
+    pub fn of_path(path: &Path) -> Option<FileId> {
         FileId::of(&std::fs::metadata(path).ok()?)
     }
 
@@ -216,8 +217,9 @@ impl FileId {
         })
     }
 
+    /// The file a standard stream is open on.
     #[cfg(unix)]
-    fn of_stream(stream: &impl std::os::fd::AsFd) -> Option<FileId> {
+    pub fn of_stream(stream: &impl std::os::fd::AsFd) -> Option<FileId> {
         let file = std::fs::File::from(stream.as_fd().try_clone_to_owned().ok()?);
         FileId::of(&file.metadata().ok()?)
     }
@@ -229,7 +231,7 @@ impl FileId {
     }
 
     #[cfg(not(unix))]
-    fn of_stream<T>(_: &T) -> Option<FileId> {
+    pub fn of_stream<T>(_: &T) -> Option<FileId> {
         None
     }
 }

@@ -169,8 +169,13 @@ impl RecordWriter {
         if let Sink::File(file) = &mut self.sink {
             // Best effort: if the file cannot be cut, the error still stops the run.
             let half = (done - kept) as u64;
+            // The offset goes back with the end: a later writer on the same
+            // open file (`{ …; echo; } > out`) must not leave a hole of NULs.
             if let Ok(end) = file.stream_position() {
-                let _ = file.set_len(end.saturating_sub(half));
+                let cut = end.saturating_sub(half);
+                if file.set_len(cut).is_ok() {
+                    let _ = file.seek(io::SeekFrom::Start(cut));
+                }
             }
         }
         Err(self.error(failure))

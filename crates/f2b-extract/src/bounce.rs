@@ -620,8 +620,18 @@ fn html_entity(text: &str) -> Option<(char, usize)> {
         Some(hex) => (16, hex, 3),
         None => (10, digits, 2),
     };
-    let n = digits.find(';').filter(|&n| (1..=7).contains(&n))?;
-    let c = u32::from_str_radix(&digits[..n], radix)
+    // The `;` within the longest reference (7 digits): never a search of
+    // the rest of the text, which made a text of `&#` quadratic.
+    let n = digits
+        .bytes()
+        .take(8)
+        .position(|b| b == b';')
+        .filter(|&n| n >= 1)?;
+    let number = &digits[..n];
+    if !number.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let c = u32::from_str_radix(number, radix)
         .ok()
         .and_then(char::from_u32)
         .filter(|&c| c != '\0')?;
@@ -1100,6 +1110,12 @@ mod tests {
             html_text("Received: x<br>\n&nbsp;by y<br>\n<pre>a\n  b</pre><style>p {}</style>&#64;"),
             "Received: x\n by y\n\na\n  b\n@"
         );
+        // A reference is 1 to 7 digits and its `;`: anything else stays text.
+        assert_eq!(
+            html_text("&#12345678; &#+65; &#x; &#65"),
+            "&#12345678; &#+65; &#x; &#65"
+        );
+        assert_eq!(html_entity("&#65;x"), Some(('A', 5)));
     }
 
     #[test]

@@ -23,11 +23,11 @@ pub mod time;
 
 use std::collections::BTreeMap;
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 
 use clap::Parser;
-use f2b_core::cli::{OutputArgs, Summary};
+use f2b_core::cli::{FileId, OutputArgs, Summary};
 use f2b_core::input::Input;
 use f2b_core::output::{RecordWriter, Rejects};
 use f2b_core::progress::Progress;
@@ -141,6 +141,38 @@ struct Reject<'a> {
     detail: &'a str,
 }
 
+/// Refuses (a usage error, before anything is opened for writing) an
+/// output that the run would read: a mailbox named through `--files-from`
+/// (the command line's own are checked by f2b-core), or an existing file
+/// inside a directory read with `-r`. Opening it for output would empty it.
+fn check_outputs_not_read(outputs: &[&Path], paths: &[PathBuf], recursive: bool) -> Result<()> {
+    for &out in outputs {
+        let Some(id) = FileId::of_path(out).filter(|id| id.regular) else {
+            continue;
+        };
+        let canonical = out.canonicalize().ok();
+        for path in paths.iter().filter(|p| p.as_os_str() != "-") {
+            let named = FileId::of_path(path).is_some_and(|p| p.is(&id));
+            let inside = recursive
+                && path.is_dir()
+                && canonical
+                    .as_ref()
+                    .zip(path.canonicalize().ok())
+                    .is_some_and(|(o, d)| o.starts_with(d));
+            if named || inside {
+                return Err(Error::usage(format!(
+                    "{} is also read ({}{}): opening it for output would destroy it; \
+                     write to another file",
+                    out.display(),
+                    if inside { "inside " } else { "" },
+                    path.display()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The most worker threads `-j` takes: far more than cores, far fewer than
 /// would exhaust memory (each holds a batch of messages in flight).
 const MAX_JOBS: i64 = 256;
@@ -169,6 +201,12 @@ pub fn run(args: Args) -> Result<()> {
     for named in [&args.context_before, &paths, &args.context_after] {
         Mailboxes::new(named.clone(), args.recursive).check_named()?;
     }
+    let outputs: Vec<&Path> = [args.output.output.as_deref(), args.rejects.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| p.as_os_str() != "-")
+        .collect();
+    check_outputs_not_read(&outputs, &paths, args.recursive)?;
     let out = RecordWriter::create(args.output.output.as_deref())?;
     let mut sink = Sink {
         context: false,
@@ -204,7 +242,14 @@ pub fn run(args: Args) -> Result<()> {
             continue;
         }
         sink.context = is_context;
-        let mailboxes = Mailboxes::new(paths, args.recursive);
+        // An output inside a directory read with -r is never read as mail.
+        let written = outputs
+            .iter()
+            .filter_map(|p| FileId::of_path(p))
+            .chain(FileId::of_stream(&std::io::stdout()))
+            .filter(|id| id.regular)
+            .collect();
+        let mailboxes = Mailboxes::new(paths, args.recursive).skipping(written);
         read = if jobs == 1 {
             run_inline(mailboxes, fields, &mut sink)
         } else {

@@ -10,6 +10,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use f2b_core::cli::FileId;
 use f2b_core::error::Kind as ErrorKind;
 use f2b_core::input::Input;
 use f2b_core::{Error, Result};
@@ -57,6 +58,8 @@ pub struct Mailboxes {
     /// The directories read so far, by device and inode: a symbolic link
     /// back up the tree is not followed round again.
     visited: std::collections::HashSet<(u64, u64)>,
+    /// The run's own output files, never read as mail.
+    outputs: Vec<FileId>,
 }
 
 enum Source {
@@ -74,6 +77,7 @@ impl Mailboxes {
             recursive,
             max_message: MAX_MESSAGE,
             visited: std::collections::HashSet::new(),
+            outputs: Vec::new(),
         }
     }
 
@@ -86,11 +90,34 @@ impl Mailboxes {
             return Ok(());
         }
         for (path, _) in self.pending.iter().rev() {
-            if path.as_os_str() != "-" && path.is_dir() {
+            if path.as_os_str() == "-" || !path.is_dir() {
+                continue;
+            }
+            if path.join("cur").is_dir() || path.join("new").is_dir() {
+                continue;
+            }
+            // An MH folder: one numbered entry is enough (no stat of each).
+            let numbered = fs::read_dir(path)
+                .map_err(|e| Error::io(format!("cannot read directory {}", path.display()), e))?
+                .filter_map(|e| e.ok())
+                .any(|e| {
+                    e.file_name()
+                        .to_str()
+                        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                        && e.file_type().is_ok_and(|t| !t.is_dir())
+                });
+            if !numbered {
                 self.folder_entries(path)?;
             }
         }
         Ok(())
+    }
+
+    /// Passes over the files `ids` (the run's own outputs) when a
+    /// directory listing finds them.
+    pub fn skipping(mut self, ids: Vec<FileId>) -> Self {
+        self.outputs = ids;
+        self
     }
 
     /// Sets a lower message-size limit (tests).
@@ -127,6 +154,13 @@ impl Mailboxes {
                 let entries = self.folder_entries(&path)?;
                 self.pending
                     .extend(entries.into_iter().rev().map(|p| (p, true)));
+                continue;
+            }
+            if found
+                && !self.outputs.is_empty()
+                && FileId::of_path(&path).is_some_and(|id| self.outputs.iter().any(|o| o.is(&id)))
+            {
+                pass_over(&path, "the run's own output");
                 continue;
             }
             match self.open_file(&path) {

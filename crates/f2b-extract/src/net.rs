@@ -45,7 +45,8 @@ fn with_port(t: &str) -> Option<IpAddr> {
         let (a, p) = t.rsplit_once(':')?;
         a.parse::<Ipv4Addr>().is_ok().then_some((a, p))
     })?;
-    if !port.bytes().all(|b| b.is_ascii_digit()) || port.len() > 5 {
+    if !port.bytes().all(|b| b.is_ascii_digit()) || port.parse::<u16>().is_err() && !port.is_empty()
+    {
         return None;
     }
     addr.parse().ok()
@@ -275,6 +276,7 @@ mod tests {
         assert_eq!(s("[2001:db8::7]:22").unwrap(), "2001:db8::7");
         assert_eq!(s("2001:db8::7:"), None);
         assert_eq!(s("203.0.113.7:22a"), None);
+        assert_eq!(s("203.0.113.7:99999"), None);
         assert_eq!(s("203.0.113:22"), None);
     }
 

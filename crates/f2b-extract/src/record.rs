@@ -390,17 +390,18 @@ fn reporter_host(
         },
         &|| bounce.dsn.as_ref().and_then(|d| d.reporting_mta.clone()),
         &|| banner_host(bounce),
+        // A person's forward (`Fwd: Undeliverable: …`) names the forwarder,
+        // not the server, by its sender and its own hops.
         &|| {
-            let own = report::is_report(bounce);
+            let own = report::is_report(bounce) || is_forward(bounce);
             (!own)
                 .then(|| bounce.headers.from.as_deref().and_then(address_domain))
                 .flatten()
         },
         &|| {
-            bounce
-                .headers
-                .received
-                .last()
+            (!is_forward(bounce))
+                .then(|| bounce.headers.received.last())
+                .flatten()
                 .and_then(|r| Hop::new(r).by_host())
         },
     ];
@@ -530,7 +531,7 @@ fn subject_quotes_a_report(layer: &Layer) -> bool {
 /// Office`, `Abwesenheitsnotiz:`, `Automatic reply:`, `Fwd:` …) and nothing
 /// says it is a bounce (no DSN, not from a mailer daemon).
 fn is_reply(root: &Layer) -> bool {
-    const MARKS: [&str; 43] = [
+    const MARKS: [&str; 29] = [
         "re:",
         "aw:",
         "antw:",
@@ -541,12 +542,6 @@ fn is_reply(root: &Layer) -> bool {
         "rif:",
         "ref:",
         "res:",
-        "rv:",
-        "enc:",
-        "fw:",
-        "fwd:",
-        "wg:",
-        "tr:",
         "auto",
         "out of office",
         "abwesen",
@@ -563,43 +558,42 @@ fn is_reply(root: &Layer) -> bool {
         "自动回复",
         "自動応答",
         "odpowiedź automatyczna",
-        "i:",
-        "pd:",
         "doorst:",
         "ynt:",
-        "vl:",
-        "转发:",
-        "转发：",
-        "轉寄",
-        "転送",
-        "전달",
         "답장",
     ];
     let Some(before) = report::before_tag(root.headers.subject.as_deref()) else {
         return false;
     };
     let before = before.trim_start().to_lowercase();
-    // "FW: Undeliverable: [Fail2Ban] …" forwards a bounce, which tells of
-    // the server as the bounce itself does.
+    if root.dsn.is_some() || from_a_mailer(root) {
+        return false;
+    }
+    if MARKS.iter().any(|m| before.starts_with(m)) {
+        return true;
+    }
+    // A forward of the report is about it; "FW: Undeliverable: [Fail2Ban] …"
+    // forwards a bounce, which tells of the server as the bounce itself does.
     let forwards_a_bounce =
         FAILURE_SUBJECTS.iter().any(|w| before.contains(w)) || LOCAL_BOUNCE_SUBJECTS.any(&before);
-    root.dsn.is_none()
-        && !from_a_mailer(root)
-        && !forwards_a_bounce
-        && MARKS.iter().any(|m| before.starts_with(m))
+    FORWARD_MARKS.iter().any(|m| before.starts_with(m)) && !forwards_a_bounce
 }
+
+/// How a person's forward's subject starts, in the languages of mail programs.
+const FORWARD_MARKS: [&str; 15] = [
+    "fw:", "fwd:", "[fwd:", "wg:", "tr:", "enc:", "i:", "vl:", "pd:", "rv:", "转发", "轉寄",
+    "転送", "전달", "fw：",
+];
 
 /// True when a layer is a person's forward (`Fwd:`, `FW:`, `WG:`,
 /// `[Fwd: …]`, `转发:` … and no DSN, not from a mail system): its own
 /// `Received:` lines are the forwarder's path, not the server's.
 fn is_forward(layer: &Layer) -> bool {
-    const MARKS: [&str; 14] = [
-        "fw:", "fwd:", "[fwd:", "wg:", "tr:", "enc:", "i:", "vl:", "pd:", "转发", "轉寄", "転送",
-        "전달", "rv:",
-    ];
     let subject = lower(layer.headers.subject.as_deref());
     let subject = subject.trim_start();
-    layer.dsn.is_none() && !from_a_mailer(layer) && MARKS.iter().any(|m| subject.starts_with(m))
+    layer.dsn.is_none()
+        && !from_a_mailer(layer)
+        && FORWARD_MARKS.iter().any(|m| subject.starts_with(m))
 }
 
 /// True when the message's sender is a mail system (MAILER-DAEMON,

@@ -69,6 +69,12 @@ pub fn before_tag(subject: Option<&str>) -> Option<&str> {
     Some(&subject[..find_tag(subject)?.start])
 }
 
+/// The suffixes of Fail2Ban's own mailing lists' subject tags
+/// (`[Fail2ban-users]`): list mail, not a report.
+const LIST_NAMES: [&str; 6] = [
+    "users", "devel", "commits", "announce", "discuss", "general",
+];
+
 /// Where the first `[Fail2Ban]` tag of `text` is, any case; also a
 /// customised one that names the site (`[Fail2Ban-SenecaBookStore]`,
 /// `[Fail2Ban web1]`: the tag's word, then `-`, `_`, `@`, `:` or a space and
@@ -88,7 +94,11 @@ pub fn find_tag(text: &str) -> Option<std::ops::Range<usize>> {
                     .find(|&(_, c)| c == ']' || c == '[')
                     .filter(|&(_, c)| c == ']')
                 {
-                    return Some(start..start + WORD.len() + close.0 + 1);
+                    // Not the project's own mailing lists (`[Fail2ban-users]`).
+                    let site = rest[1..close.0].trim().to_ascii_lowercase();
+                    if !LIST_NAMES.contains(&site.as_str()) {
+                        return Some(start..start + WORD.len() + close.0 + 1);
+                    }
                 }
             }
             _ => {}
@@ -113,7 +123,13 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
     }
     let s = subject.unwrap_or_default();
     let b = body.unwrap_or_default();
-    let kind = b.kind.or(s.kind).unwrap_or(Kind::Ban);
+    // The body's sentence says what the message is; only an unban the
+    // subject states ("[Fail2ban] sshd unbanned IP", its `: unbanned ` verb)
+    // outweighs a ban sentence (customised unban mail reusing the ban's).
+    let kind = match (s.kind, b.kind) {
+        (Some(Kind::Unbanned), _) => Kind::Unbanned,
+        (subject, body) => body.or(subject).unwrap_or(Kind::Ban),
+    };
     // A customised subject's NAME with words before the jail ("ALERT!
     // sshd") gives way to the body's jail when it ends with it.
     let subject_jail = match (&s.jail, &b.jail) {
@@ -129,7 +145,9 @@ pub fn recognize(layer: &Layer) -> Option<Report> {
         Kind::Ban => match (b.bans.into_iter().next(), s.ip) {
             // A line before the sentence ("Fail2Ban at web1 (192.0.2.10)
             // reports:") may name another machine than the subject's address.
-            (Some(ban), Some(ip)) if b.ip_before && ban.ip != ip => vec![Ban { ip, ..ban }],
+            (Some(ban), Some(ip)) if b.ip_before && s.verb_ip && ban.ip != ip => {
+                vec![Ban { ip, ..ban }]
+            }
             (Some(ban), _) => vec![ban],
             // The body's sentence names a host (`<ip-host>`), the subject the address.
             (None, Some(ip)) => vec![Ban {
@@ -157,6 +175,9 @@ struct SubjectInfo {
     /// not (`[Fail2Ban] srv01.example.com: ssh ban of IP`).
     guessed_jail: Option<String>,
     ip: Option<IpAddr>,
+    /// `ip` is the one after the `: banned ` verb (not the first address of
+    /// a customised subject, which may be the server's).
+    verb_ip: bool,
     host: Option<String>,
 }
 
@@ -190,6 +211,7 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
                 .next()
                 .and_then(net::parse_ip)
                 .or_else(|| net::first_ip(tail));
+            info.verb_ip = info.ip.is_some();
         }
         // The host after `from` or `on`: the first such word that is a host
         // name (not `(login from user@example.net)`), without the sentence's
@@ -230,13 +252,31 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
     // Its words may say it is not a ban: an unban ("sshd: 1.2.3.4 unbanned
     // on web1", "… entsperrt"), or, without an address, a jail started or
     // stopped in the server's language.
-    let words: Vec<String> = rest
+    // Words in parentheses are a remark ("gesperrt (wird nach 10 Minuten
+    // freigegeben)"), not what the subject says.
+    let mut depth = 0usize;
+    let outside: String = rest
+        .chars()
+        .map(|c| {
+            match c {
+                '(' => depth += 1,
+                ')' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > 0 {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let words: Vec<String> = outside
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
     let said = |list: &[&str]| words.iter().any(|w| list.contains(&w.as_str()));
-    if said(&UNBAN_WORDS) && !said(&["banned", "ban"]) {
+    if said(&UNBAN_WORDS) && !said(&BAN_WORDS) {
         info.kind = Some(Kind::Unbanned);
     } else if info.ip.is_none() && said(&STARTED_WORDS) {
         info.kind = Some(Kind::Started);
@@ -245,6 +285,25 @@ fn parse_subject(subject: &str) -> Option<SubjectInfo> {
     }
     Some(info)
 }
+
+/// Words of a customised subject that make it a ban whatever else it says
+/// ("blocked, unban in 10 min").
+const BAN_WORDS: [&str; 14] = [
+    "banned",
+    "ban",
+    "blocked",
+    "gesperrt",
+    "gebannt",
+    "bloqué",
+    "banni",
+    "bloqueado",
+    "baneado",
+    "bloccato",
+    "bannato",
+    "zablokowany",
+    "заблокирован",
+    "забанен",
+];
 
 /// Words of a customised subject that make it an unban notice.
 const UNBAN_WORDS: [&str; 16] = [
@@ -389,7 +448,18 @@ fn parse_anchored(text: &str) -> Option<BodyInfo> {
     BODY_ANCHORS.find_map(text, |anchor, at| {
         let kind = match anchor {
             0 => return Some(parse_summary(text, at)),
+            // "… has just been unbanned", "… is no longer banned": only in
+            // a Fail2Ban message (a forum's "your account is no longer
+            // banned" is not one).
+            7 | 8 if find_ascii_ci(text, "fail2ban").is_none() => return None,
             1 | 6..=8 => {
+                return Some(BodyInfo {
+                    kind: Some(Kind::Unbanned),
+                    ..BodyInfo::default()
+                })
+            }
+            // "Unban for IP has been issued by Fail2ban …".
+            5 if find_ascii_ci(&text[start_of_line(text, at)..at], "unban").is_some() => {
                 return Some(BodyInfo {
                     kind: Some(Kind::Unbanned),
                     ..BodyInfo::default()
@@ -435,8 +505,11 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
     let sentence = fold(window);
     // "after N attempts", or a customised "(N failures)" or "Failures: N"
     // (the number on the line of its word: not a "Bantime: 600" above it).
-    let failures = after_word(&sentence, "after ")
-        .and_then(|w| w.parse::<u32>().ok())
+    // "after N attempts" (the stock templates break the line before N), or
+    // "after N" on the anchor's own line; not "Unban after 600 seconds".
+    let first_line = window.lines().next().unwrap_or("");
+    let first_words = first_line.split_whitespace().count();
+    let failures = after_attempts(&sentence, first_words)
         .or_else(|| window.lines().find_map(failures_on_line));
     let jail = jail_after(window, "against").or_else(|| jail_after(window, "jail"));
     BodyInfo {
@@ -455,14 +528,35 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
     }
 }
 
+/// The number after "after" in a folded ban sentence that is followed by
+/// a word of attempts ("after 6 attempts", "after 3 failures", "after 5
+/// tries"), or, for the first `first_words` words (the anchor's line), by
+/// anything: the count, not a later "Unban after 600 seconds".
+fn after_attempts(sentence: &str, first_words: usize) -> Option<u32> {
+    const ATTEMPTS: [&str; 6] = ["attempt", "failure", "tries", "try", "fail", "retr"];
+    let words: Vec<&str> = sentence.split_whitespace().collect();
+    words.iter().enumerate().find_map(|(i, w)| {
+        if !w.eq_ignore_ascii_case("after") {
+            return None;
+        }
+        let n = words.get(i + 1)?.parse::<u32>().ok()?;
+        let next = words
+            .get(i + 2)
+            .map(|w| w.to_ascii_lowercase())
+            .unwrap_or_default();
+        (i < first_words || ATTEMPTS.iter().any(|a| next.starts_with(a))).then_some(n)
+    })
+}
+
 /// The failures a line of a customised sentence states: `N failures`
 /// (`(6 failures)`) or a `Failures: N` label.
 fn failures_on_line(line: &str) -> Option<u32> {
     let line = line.trim();
+    const LABEL: &str = "failures:";
     if let Some(value) = line
-        .get(..9)
-        .filter(|label| label.eq_ignore_ascii_case("failures:"))
-        .map(|_| line[9..].trim())
+        .get(..LABEL.len())
+        .filter(|label| label.eq_ignore_ascii_case(LABEL))
+        .map(|_| line[LABEL.len()..].trim())
     {
         return value.parse().ok();
     }
@@ -545,11 +639,6 @@ fn parse_summary(text: &str, at: usize) -> BodyInfo {
         bans,
         ..BodyInfo::default()
     }
-}
-
-fn after_word<'a>(text: &'a str, word: &str) -> Option<&'a str> {
-    let i = find_ascii_ci(text, word)?;
-    text[i + word.len()..].split_whitespace().next()
 }
 
 phrases!(

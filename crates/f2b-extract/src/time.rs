@@ -151,20 +151,33 @@ fn read_iso(b: &[u8]) -> Option<Fields> {
             }
         }
     }
-    if !(1..=12).contains(&month) || h > 23 || mi > 59 || sec > 60 {
+    if !(1..=12).contains(&month)
+        || day == 0
+        || day > f2b_core::time::days_in_month(i64::from(year), month)
+        || h > 23
+        || mi > 59
+        || sec > 60
+    {
         return None;
     }
-    let zone = match b.get(p..).unwrap_or_default().trim_ascii() {
+    // `Z`, a numeric offset (`+02:00`, `+0200`, `+02`), or a zone
+    // abbreviation after a space (`date '+%F %T %Z'`: `CEST`, `UTC`).
+    let zone = match b.get(p..).unwrap_or_default() {
         [] => Zone::Unknown,
         [b'Z' | b'z'] => Zone::Offset(0),
         [sign @ (b'+' | b'-'), rest @ ..] => {
-            let digits: Vec<u8> = rest.iter().copied().filter(|&c| c != b':').collect();
-            if digits.len() != 4 || !digits.iter().all(u8::is_ascii_digit) || rest.len() > 5 {
-                return None;
-            }
-            let v = |i: usize| i32::from(digits[i] - b'0');
-            let minutes = (v(0) * 10 + v(1)) * 60 + v(2) * 10 + v(3);
+            let two = |at: usize| num_at(rest, at);
+            let (oh, om) = match rest.len() {
+                2 => (two(0)?, 0),
+                4 => (two(0)?, two(2)?),
+                5 if rest[2] == b':' => (two(0)?, two(3)?),
+                _ => return None,
+            };
+            let minutes = (oh * 60 + om) as i32;
             Zone::Offset(if *sign == b'-' { -minutes } else { minutes })
+        }
+        [b' ', abbr @ ..] if !abbr.is_empty() && abbr.iter().all(u8::is_ascii_alphabetic) => {
+            zone_abbreviation(abbr)?
         }
         _ => return None,
     };
@@ -175,6 +188,16 @@ fn read_iso(b: &[u8]) -> Option<Fields> {
         time: (h, mi, sec.min(59)),
         zone,
     })
+}
+
+/// Two ASCII digits at `at` of `b`, as a number.
+fn num_at(b: &[u8], at: usize) -> Option<u32> {
+    match b.get(at..at + 2)? {
+        &[x, y] if x.is_ascii_digit() && y.is_ascii_digit() => {
+            Some(u32::from(x - b'0') * 10 + u32::from(y - b'0'))
+        }
+        _ => None,
+    }
 }
 
 /// What a date says, before the calendar arithmetic.
@@ -891,6 +914,12 @@ mod tests {
             ("2011-13-04 12:34:58Z", None),
             ("2011-07-04 25:34:58Z", None),
             ("2011-07-04 12:34:58+02:00 trailing", None),
+            ("2011-07-04 12:34:58+02", Some("2011-07-04T10:34:58Z")),
+            ("2011-07-04 12:34:58 CEST", Some("2011-07-04T10:34:58Z")),
+            ("2011-07-04 12:34:58 UTC", Some("2011-07-04T12:34:58Z")),
+            ("2011-02-31 12:34:58Z", None),
+            ("2011-07-04 12:34:58+0:200", None),
+            ("2011-07-04 12:34:58+:0200", None),
         ];
         for (text, want) in cases {
             assert_eq!(utc(text).as_deref(), want, "{text}");

@@ -533,6 +533,38 @@ fn a_plain_directory_needs_recursive() {
     assert_eq!((code, out.as_str()), (2, ""), "{err}");
 }
 
+/// An output that the run reads is refused before it is opened (named
+/// through --files-from, or inside a directory read with -r); a new output
+/// inside such a directory is passed over, never read as mail.
+#[test]
+fn outputs_the_run_reads_are_refused_or_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("arch")).unwrap();
+    let mbox = mbox_of(&["postfix-dsn-whois.eml"]);
+    fs::write(dir.path().join("arch/a.mbox"), &mbox).unwrap();
+    fs::write(dir.path().join("list.txt"), "arch/a.mbox\n").unwrap();
+    let (_, err, code) = run_in(
+        dir.path(),
+        &["--files-from", "list.txt", "-o", "arch/a.mbox"],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    let (_, err, code) = run_in(
+        dir.path(),
+        &["-r", "arch", "--rejects", "arch/a.mbox"],
+        None,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(fs::read(dir.path().join("arch/a.mbox")).unwrap(), mbox);
+    let (_, err, code) = run_in(dir.path(), &["-r", "arch", "-o", "arch/out.ndjson"], None);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("arch/out.ndjson: passed over: the run's own output"),
+        "{err}"
+    );
+    assert_eq!(accounting(&err).0, 1, "{err}");
+}
+
 #[test]
 fn jobs_beyond_the_limit_are_a_usage_error() {
     let (_, err, code) = run_in(
