@@ -765,12 +765,26 @@ impl State {
                 x: &(u64, Place<'s>),
             ) -> (
                 u64,
-                Reverse<(bool, Option<&'s str>, bool, Option<i64>, Option<&'s str>)>,
+                Reverse<(
+                    bool,
+                    Option<&'s str>,
+                    bool,
+                    Option<i64>,
+                    bool,
+                    Option<&'s str>,
+                )>,
             ) {
                 let (n, (country, asn, name)) = *x;
                 (
                     n,
-                    Reverse((country.is_none(), country, asn.is_none(), asn, name)),
+                    Reverse((
+                        country.is_none(),
+                        country,
+                        asn.is_none(),
+                        asn,
+                        name.is_none(),
+                        name,
+                    )),
                 )
             }
             if slot.as_ref().is_none_or(|s| key(&cand) > key(s)) {

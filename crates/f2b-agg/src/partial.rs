@@ -156,8 +156,10 @@ fn merge_periods(
     Ok(())
 }
 
-/// The largest count a partial may hold: the largest integer JSON readers
-/// keep exactly. Sums of counts below it cannot overflow.
+/// The largest count a partial, or a merge of partials, may hold: the
+/// largest integer JSON readers keep exactly. Every count of a partial is
+/// at most its `records`, and merged `records` stay at most this: no sum
+/// can overflow.
 const MAX_COUNT: u64 = 1 << 53;
 
 impl Partial {
@@ -174,6 +176,12 @@ impl Partial {
         for n in counts {
             if n > MAX_COUNT {
                 return Err(format!("count {n} is too large"));
+            }
+            if n > self.records {
+                return Err(format!(
+                    "count {n} is larger than its {} records: not a partial f2b-agg wrote",
+                    self.records
+                ));
             }
         }
         Ok(())
@@ -290,7 +298,11 @@ impl Partial {
         };
         let label = |i| id(&labels, "label", i);
 
-        state.records += self.records;
+        state.records = state
+            .records
+            .checked_add(self.records)
+            .filter(|&n| n <= MAX_COUNT)
+            .ok_or_else(|| format!("the merged records would pass {MAX_COUNT}"))?;
         state.reports += self.reports;
         for (e, n) in self.notices {
             *state.notices.entry(e).or_insert(0) += n;

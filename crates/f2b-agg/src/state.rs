@@ -691,10 +691,15 @@ impl State {
     #[inline]
     fn when(&mut self, v: &Values<'_>) -> (When, Option<u8>) {
         let ts = v.text(Field::Ts);
-        // The text between the quotes, escapes and all, as it was written.
-        let inner = ts
+        // The text between the quotes; decoded only when it has an escape
+        // (`"2011-07-04T10:34:58\u005a"` is the same time).
+        let raw = ts
             .strip_prefix('"')
             .and_then(|t| t.get(..t.len().checked_sub(1)?));
+        let decoded = raw
+            .filter(|t| t.contains('\\'))
+            .and_then(|_| v.str(Field::Ts));
+        let inner = decoded.as_deref().or(raw);
         let ts_parser = &mut self.ts_parser;
         if let Some(t) = inner
             .filter(|t| !t.is_empty())
@@ -704,8 +709,14 @@ impl State {
             return (When::Day(t.0.day), Some(t.0.hour()));
         }
         let date = v.raw(Field::Date);
-        let when = if date.len() > 2 && date[0] == b'"' {
-            let d = &date[1..date.len() - 1];
+        let decoded = (date.contains(&b'\\'))
+            .then(|| v.str(Field::Date))
+            .flatten();
+        let when = if let Some(d) = decoded
+            .as_deref()
+            .map(str::as_bytes)
+            .or_else(|| (date.len() > 2 && date[0] == b'"').then(|| &date[1..date.len() - 1]))
+        {
             match (self.date_parser.parse(d), parse_month(d)) {
                 (Some(day), _) => When::Day(day),
                 (None, Some(month)) => When::Month(month),

@@ -92,8 +92,9 @@ impl Instant {
 
 /// Parses an RFC 3339 timestamp (see [`f2b_core::time::parse_rfc3339`]):
 /// `YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)`, `T` may be `t` or a space,
-/// `Z` may be `z`. The local date must also be a date of a report (years
-/// 1900 to 9999), like [`parse_date`].
+/// `Z` may be `z`. Its UTC day must be a date of a report (years 1900 to
+/// 9999), like [`parse_date`]: the day is written in the digest and read
+/// back by `--merge` and f2b-report.
 #[inline]
 pub fn parse_ts(s: &[u8]) -> Option<Instant> {
     parse_ts_str(std::str::from_utf8(s).ok()?)
@@ -103,12 +104,14 @@ pub fn parse_ts(s: &[u8]) -> Option<Instant> {
 #[inline]
 pub fn parse_ts_str(s: &str) -> Option<Instant> {
     let (secs, nano) = parse_rfc3339_nanos(s)?;
-    // The four year digits were checked by the parser.
-    if s.as_bytes()[..4] < b"1900"[..] {
+    let day = secs.div_euclid(86_400);
+    let first = f2b_core::time::days_from_civil(*YEARS.start(), 1, 1);
+    let last = f2b_core::time::days_from_civil(*YEARS.end(), 12, 31);
+    if !(first..=last).contains(&day) {
         return None;
     }
     Some(Instant {
-        day: secs.div_euclid(86_400) as i32,
+        day: day as i32,
         second: secs.rem_euclid(86_400) as u32,
         nano,
     })
@@ -286,7 +289,11 @@ mod tests {
         assert!(parse_ts(b"2011-07-04T10:34:58+2:00").is_none());
         assert!(parse_ts(b"2011-02-30T10:00:00Z").is_none());
         assert!(parse_ts(b"1899-12-31T23:00:00Z").is_none());
-        assert!(parse_ts(b"1900-01-01T00:30:00+01:00").is_some());
+        // The UTC day decides: 1899-12-31 and 10000-01-01 are not dates of
+        // a digest (merging and f2b-report read them back).
+        assert!(parse_ts(b"1900-01-01T00:30:00+01:00").is_none());
+        assert!(parse_ts(b"1900-01-01T00:30:00-01:00").is_some());
+        assert!(parse_ts(b"9999-12-31T23:00:00-05:00").is_none());
         let t = parse_ts(b"2011-07-04T23:59:60.5Z").unwrap();
         assert_eq!((t.second, t.nano), (86_399, 500_000_000));
     }

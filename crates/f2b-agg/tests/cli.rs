@@ -382,3 +382,80 @@ fn a_closed_pipe_ends_by_ndjson_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(out.stderr), "");
 }
+
+/// The digest of `records` (lines given on stdin).
+fn digest_of_lines(records: &str) -> Value {
+    let out = agg()
+        .arg("-q")
+        .write_stdin(records.to_string())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+/// Strings are read decoded: an escaped `ts` or `date` is the same date.
+#[test]
+fn escaped_dates_are_dates() {
+    let d = digest_of_lines(
+        "{\"ts\":\"2011-07-04T10:34:58\\u005a\",\"ip\":\"192.0.2.1\"}\n\
+         {\"date\":\"2011\\u002d07-05\",\"ip\":\"192.0.2.2\"}\n",
+    );
+    assert_eq!(d["dated"], json!({"day": 2, "month": 0, "undated": 0}));
+    assert_eq!(
+        (d["first"].as_str(), d["last"].as_str()),
+        (Some("2011-07-04"), Some("2011-07-05"))
+    );
+    assert_eq!(d["first_ts"], "2011-07-04T10:34:58Z");
+}
+
+/// On a tie of reports, a top attacker's known AS name comes before none.
+#[test]
+fn a_top_attackers_known_as_name_wins_a_tie() {
+    let d = digest_of_lines(
+        "{\"ip\":\"192.0.2.1\",\"country\":\"CN\",\"asn\":4134}\n\
+         {\"ip\":\"192.0.2.1\",\"country\":\"CN\",\"asn\":4134,\"as_name\":\"CHINANET\"}\n",
+    );
+    assert_eq!(d["top_attackers"][0]["as_name"], "CHINANET", "{d}");
+}
+
+/// A `ts` whose UTC day is outside the years 1900–9999 is undated, so that
+/// every day a digest holds merges and reports.
+#[test]
+fn a_ts_whose_utc_day_is_out_of_range_is_undated() {
+    let d = digest_of_lines(
+        "{\"ts\":\"1900-01-01T00:30:00+01:00\",\"ip\":\"192.0.2.1\"}\n\
+         {\"ts\":\"9999-12-31T23:00:00-05:00\",\"ip\":\"192.0.2.1\"}\n",
+    );
+    assert_eq!(d["dated"], json!({"day": 0, "month": 0, "undated": 2}));
+}
+
+/// Partials whose counts exceed their records, or whose merged records
+/// would pass 2^53, are refused: never a wrapped-around digest.
+#[test]
+fn merged_counts_never_wrap() {
+    let dir = tempfile::tempdir().unwrap();
+    let partial = run_ok(&["-q", "--partial", &full()]);
+    let mut p: Value = serde_json::from_slice(&partial).unwrap();
+    p["reports"] = json!(p["records"].as_u64().unwrap() + 1);
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, p.to_string()).unwrap();
+    let out = agg().args(["-q", "--merge"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(out.stderr).contains("larger than its"));
+
+    let mut p: Value = serde_json::from_slice(&partial).unwrap();
+    p["records"] = json!((1u64 << 52) + 1);
+    let huge = dir.path().join("huge.json");
+    std::fs::write(&huge, p.to_string()).unwrap();
+    let out = agg()
+        .args(["-q", "--merge"])
+        .arg(&huge)
+        .arg(&huge)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", text(out.stderr.clone()));
+    assert!(text(out.stderr).contains("would pass"));
+}
