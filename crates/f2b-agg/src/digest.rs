@@ -40,6 +40,10 @@ pub struct Digest<'a> {
     pub digest_version: u32,
     /// The program and version that wrote it.
     pub generator: &'static str,
+    /// The `--top N` the digest's ranked lists were cut to (absent when
+    /// they are whole): their rows then add up to less than the totals.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top: Option<usize>,
     /// Records read: reports and notices.
     pub records: u64,
     /// Reports (bans).
@@ -672,6 +676,7 @@ impl State {
         Digest {
             digest_version: DIGEST_VERSION,
             generator: crate::GENERATOR,
+            top: options.top,
             records: self.records,
             reports: self.reports,
             notices: self.notices.iter().map(|(k, &n)| (k.as_str(), n)).collect(),

@@ -89,6 +89,9 @@ fn top_cuts_every_ranked_list() {
     assert_eq!(d["by_hour"].as_array().unwrap().len(), 24);
     let whole = json_of(&["-q", &full()]);
     assert_eq!(d["by_country"][0], whole["by_country"][0]);
+    // The digest says it was cut; a whole one has no `top`.
+    assert_eq!(d["top"], 2);
+    assert!(whole.get("top").is_none());
 }
 
 #[test]

@@ -555,6 +555,8 @@ struct RankedSpec<'a> {
     numeric: &'a [bool],
     /// Why there is no data when the section is empty.
     empty: &'a str,
+    /// The `--top` the digest's lists were cut to, if any.
+    cut: Option<u64>,
 }
 
 /// A horizontal bar chart of the first `top` rows.
@@ -643,14 +645,27 @@ fn ranked(spec: RankedSpec<'_>, rows: Vec<Ranked>, all_reports: u64, top: usize)
     );
 
     let shown = saturating_sum(rows.iter().map(|r| r.value));
-    let note = format!(
-        "The top {} of {} {} by reports: {} of all {} reports.",
-        num(n as u64),
-        num(listed as u64),
-        esc(spec.noun),
-        percent(shown, all_reports),
-        num(all_reports)
-    );
+    let note = match spec.cut {
+        // A cut digest does not say how many there are.
+        Some(cut) => format!(
+            "The top {} of the {} {} the digest keeps (it was cut with f2b-agg --top {}): \
+             {} of all {} reports.",
+            num(n as u64),
+            num(listed as u64),
+            esc(spec.noun),
+            num(cut),
+            percent(shown, all_reports),
+            num(all_reports)
+        ),
+        None => format!(
+            "The top {} of {} {} by reports: {} of all {} reports.",
+            num(n as u64),
+            num(listed as u64),
+            esc(spec.noun),
+            percent(shown, all_reports),
+            num(all_reports)
+        ),
+    };
     let table_rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.cells).collect();
     Chart {
         id: spec.id,
@@ -712,6 +727,7 @@ pub fn countries(digest: &Digest, top: usize) -> Chart {
             headers: &["#", "country", "reports", "share", "attackers"],
             numeric: &[true, false, true, true, true],
             empty: "No report in this digest has the attacker's country.",
+            cut: digest.cut,
         },
         keyed_rows(rows, all),
         all,
@@ -768,6 +784,7 @@ pub fn networks(digest: &Digest, top: usize) -> Chart {
             ],
             numeric: &[true, false, false, false, true, true, true],
             empty: "No report in this digest has the attacker's network (AS number).",
+            cut: digest.cut,
         },
         rows,
         all,
@@ -790,6 +807,7 @@ pub fn services(digest: &Digest, top: usize) -> Chart {
             headers: &["#", "service", "reports", "share", "attackers"],
             numeric: &[true, false, true, true, true],
             empty: "No report in this digest names the service attacked.",
+            cut: digest.cut,
         },
         keyed_rows(rows, all),
         all,
@@ -812,6 +830,7 @@ pub fn reporter_countries(digest: &Digest, top: usize) -> Chart {
             headers: &["#", "reporter country", "reports", "share", "reporters"],
             numeric: &[true, false, true, true, true],
             empty: "No report in this digest has the reporting server's country.",
+            cut: digest.cut,
         },
         keyed_rows(rows, all),
         all,
@@ -1015,6 +1034,14 @@ pub fn flows(digest: &Digest, top: usize) -> Chart {
         percent(shown, total),
         num(total)
     );
+    if let Some(cut) = digest.cut {
+        let _ = write!(
+            note,
+            " The digest was cut with f2b-agg --top {}: these are the reports of the \
+             flows it keeps, not of all.",
+            num(cut)
+        );
+    }
     if rows.contains(&None) || cols.contains(&None) {
         note.push_str(" “?” is an unknown country.");
     }

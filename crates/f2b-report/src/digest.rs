@@ -40,6 +40,9 @@ pub const REQUIRED: [&str; 14] = [
 pub struct Digest {
     /// What wrote the digest (`"f2b-agg 0.1.0"`), when it says.
     pub generator: Option<String>,
+    /// The `f2b-agg --top N` its ranked lists were cut to, when they were:
+    /// their rows then add up to less than the totals.
+    pub cut: Option<u64>,
     /// Reports (bans).
     pub reports: u64,
     /// Distinct attackers; `None` when the dataset has no attacker key.
@@ -247,6 +250,7 @@ impl Digest {
                 Some(Value::String(s)) => Some(s.clone()),
                 _ => None,
             },
+            cut: map.get("top").and_then(Value::as_u64),
             reports: section(&mut map, "reports", name)?,
             attackers: section(&mut map, "attackers", name)?,
             reporters: section(&mut map, "reporters", name)?,

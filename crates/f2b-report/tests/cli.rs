@@ -436,3 +436,19 @@ fn a_closed_stdout_ends_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
 }
+
+/// A digest cut with `f2b-agg --top N` says so, and the page does not
+/// take its lists for whole ones.
+#[test]
+fn a_cut_digest_is_not_read_as_a_whole_one() {
+    let mut digest = fixture_digest();
+    let whole = page_of(&digest, &[]);
+    assert!(!whole.contains("cut with f2b-agg --top"));
+    digest["top"] = json!(3);
+    let cut = page_of(&digest, &[]);
+    assert!(
+        cut.contains("the digest keeps (it was cut with f2b-agg --top 3)"),
+        "{cut}"
+    );
+    assert!(cut.contains("The digest was cut with f2b-agg --top 3"));
+}
