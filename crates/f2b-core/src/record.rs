@@ -79,6 +79,7 @@ pub(crate) fn recycle<'b>(mut fields: FieldVec<'_>) -> FieldVec<'b> {
 /// One NDJSON record: the line it came from and its top-level fields in order.
 pub struct Record<'a> {
     line: &'a [u8],
+    /// Keys decoded, values raw: each value a slice of `line`, in order.
     fields: Vec<(Cow<'a, str>, Raw<'a>)>,
     /// The id of the key list, or 0 (see [`Record::layout`]).
     layout: u64,
@@ -328,22 +329,58 @@ impl<'a> Record<'a> {
     ///
     /// Fields not in the patch keep their bytes and order. A patched field that
     /// already exists keeps its position and takes the new value; the others are
-    /// appended in patch order. With nothing to replace the line itself is
-    /// copied and the new fields are spliced in before its closing brace.
+    /// appended in patch order, before the closing brace. Everything but the
+    /// replaced values is copied from the line as it is: keys with their
+    /// escapes, and the spacing between tokens.
     pub fn write_patched(&self, patch: &Patch, out: &mut Vec<u8>) {
-        let replaces = !patch.is_empty() && patch.replaces_a_field_of(self);
-        if !replaces {
-            let end = self
-                .line
-                .iter()
-                .rposition(|&b| b == b'}')
-                .unwrap_or(self.line.len());
-            out.extend_from_slice(&self.line[..end]);
-            patch.write_all(self.fields.is_empty(), out);
-            out.extend_from_slice(&self.line[end..]);
-            out.push(b'\n');
-            return;
+        let end = self
+            .line
+            .iter()
+            .rposition(|&b| b == b'}')
+            .unwrap_or(self.line.len());
+        let mut copied = 0;
+        let mut used = Vec::new();
+        if !patch.is_empty() && patch.replaces_a_field_of(self) {
+            let written = out.len();
+            used = vec![false; patch.len()];
+            for (key, value) in &self.fields {
+                let Some(i) = patch.may_have(key).then(|| patch.find(key)).flatten() else {
+                    continue;
+                };
+                let Some(at) = self.offset_of(*value).filter(|&at| at >= copied) else {
+                    out.truncate(written);
+                    return self.write_rebuilt(patch, out);
+                };
+                out.extend_from_slice(&self.line[copied..at]);
+                patch.write_value(i, out);
+                copied = at + value.len();
+                used[i] = true;
+            }
         }
+        out.extend_from_slice(&self.line[copied.min(end)..end]);
+        if used.is_empty() {
+            patch.write_all(self.fields.is_empty(), out);
+        } else {
+            for (i, _) in used.iter().enumerate().filter(|(_, &done)| !done) {
+                patch.write_entry(i, false, out);
+            }
+        }
+        out.extend_from_slice(&self.line[end..]);
+        out.push(b'\n');
+    }
+
+    /// Where `value` starts in the line. Both parsers borrow every value
+    /// from the line, so it is always there.
+    fn offset_of(&self, value: Raw<'_>) -> Option<usize> {
+        let at = (value.as_bytes().as_ptr() as usize).checked_sub(self.line.as_ptr() as usize)?;
+        (at + value.len() <= self.line.len()).then_some(at)
+    }
+
+    /// [`Record::write_patched`] from the fields alone, keys encoded anew and
+    /// spacing dropped: only for a value that is not in the line, which
+    /// the parsers never give (kept so that a broken invariant would cost
+    /// escapes and spaces, not a record).
+    fn write_rebuilt(&self, patch: &Patch, out: &mut Vec<u8>) {
         out.push(b'{');
         let mut first = true;
         let mut used = vec![false; patch.len()];
@@ -627,6 +664,12 @@ impl Patch {
         let field = &self.written[self.entries[i].2.clone()];
         out.extend_from_slice(&field[usize::from(first)..]);
     }
+
+    /// Writes the value of the `i`-th field set, without its key.
+    fn write_value(&self, i: usize, out: &mut Vec<u8>) {
+        let (_, opening, field) = &self.entries[i];
+        out.extend_from_slice(&self.written[field.start + opening.len()..field.end]);
+    }
 }
 
 /// A key's bit in [`Patch`]'s filter: from its length and first and last
@@ -804,6 +847,45 @@ mod tests {
             out,
             "{\"country\":\"FR\",\"ip\":\"192.0.2.1\",\"n\":1.0,\"city\":\"Paris\"}\n"
         );
+    }
+
+    #[test]
+    fn replacing_a_field_keeps_the_other_keys_and_the_spacing_as_written() {
+        // A stage run twice: its own fields replaced, every other byte kept.
+        let line = r#" {"x\u0079":1, "asn" : 5 ,"\u0069p":"10.9.9.9"} "#;
+        let out = patched(line, |p| {
+            p.set_u64("asn", 7);
+            p.set_null("as_name");
+        });
+        assert_eq!(
+            out,
+            r#" {"x\u0079":1, "asn" : 7 ,"\u0069p":"10.9.9.9","as_name":null} "#.to_string() + "\n"
+        );
+        let out = patched(
+            r#"{"ip":"10.9.9.9","city":"old","\u0063ountry":{"a":[1, 2]}}"#,
+            |p| {
+                p.set_str("country", "FR");
+                p.set_null("city");
+            },
+        );
+        assert_eq!(
+            out,
+            "{\"ip\":\"10.9.9.9\",\"city\":null,\"\\u0063ountry\":\"FR\"}\n"
+        );
+    }
+
+    #[test]
+    fn a_value_outside_the_line_is_written_rebuilt_not_lost() {
+        // The parsers never give one; the fallback keeps the record whole.
+        let line = br#"{"a\u0062":1, "c":2}"#.to_vec();
+        let mut record = Record::parse(&line).unwrap();
+        record.fields[1].1 = Raw::new("3");
+        let mut patch = Patch::new();
+        patch.set_u64("c", 4);
+        patch.set_u64("d", 5);
+        let mut out = b"before ".to_vec();
+        record.write_patched(&patch, &mut out);
+        assert_eq!(out, b"before {\"ab\":1,\"c\":4,\"d\":5}\n");
     }
 
     #[test]

@@ -2,12 +2,14 @@
 //! every line gets exactly the answer of the serde_json parse
 //! (`Record::parse_reference`) — accepted with the same fields in the same
 //! order, or rejected with the same message — and the plain lines of a
-//! pipeline do take the fast path.
+//! pipeline do take the fast path. And what is parsed is written back as it
+//! came: `Record::write_patched` changes only the values it replaces.
 
 use std::borrow::Cow;
 
-use f2b_core::{scan, Raw, Record};
+use f2b_core::{scan, Patch, Raw, Record};
 use proptest::prelude::*;
+use serde_json::value::RawValue;
 use serde_json::Value;
 
 fn json_value() -> impl Strategy<Value = Value> {
@@ -226,6 +228,78 @@ proptest! {
         let line = serde_json::to_vec(&Value::Object(object)).unwrap();
         prop_assert!(fast(&line), "{}", String::from_utf8_lossy(&line));
     }
+
+    #[test]
+    fn patched_records_keep_every_byte_but_the_values_replaced(
+        line in record_line(),
+        replace in prop::collection::vec(any::<prop::sample::Index>(), 0..3),
+        add in prop::collection::vec("[a-z]{1,3}", 0..3),
+    ) {
+        keeps_every_byte_but_the_values_replaced(&line, &replace, add)?;
+    }
+}
+
+/// Some of a record's fields replaced and others added, as a stage that runs
+/// twice does: the fields come out with the new values in place and the new
+/// fields at the end; setting the old values back gives the line with only
+/// the fields added — keys with their escapes and spacing as they came.
+fn keeps_every_byte_but_the_values_replaced(
+    line: &[u8],
+    replace: &[prop::sample::Index],
+    mut add: Vec<String>,
+) -> Result<(), TestCaseError> {
+    let Ok(record) = Record::parse(line) else {
+        return Ok(());
+    };
+    let fields: Vec<(String, String)> = record
+        .fields()
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.get().to_string()))
+        .collect();
+    let mut replaced: Vec<usize> = match fields.len() {
+        0 => Vec::new(),
+        n => replace.iter().map(|i| i.index(n)).collect(),
+    };
+    replaced.sort_unstable();
+    replaced.dedup();
+    add.sort();
+    add.dedup();
+    add.retain(|k| fields.iter().all(|(key, _)| key != k));
+
+    let (mut patch, mut additions) = (Patch::new(), Patch::new());
+    let mut want = fields.clone();
+    for &i in &replaced {
+        let value = format!("new \"{i}\"");
+        patch.set(&fields[i].0, &value);
+        want[i].1 = serde_json::to_string(&value).unwrap();
+    }
+    for (n, key) in add.iter().enumerate() {
+        patch.set(key, &n);
+        additions.set(key, &n);
+        want.push((key.clone(), n.to_string()));
+    }
+    let mut once = Vec::new();
+    record.write_patched(&patch, &mut once);
+    let shown = String::from_utf8_lossy(line);
+    let patched = Record::parse(once.strip_suffix(b"\n").unwrap_or(&once));
+    prop_assert_eq!(outcome(patched), Ok(want), "{:?}", shown);
+
+    let patched = Record::parse(once.strip_suffix(b"\n").unwrap_or(&once)).unwrap();
+    let mut undo = Patch::new();
+    for &i in &replaced {
+        let old = RawValue::from_string(fields[i].1.clone()).unwrap();
+        undo.set(&fields[i].0, &*old);
+    }
+    let (mut back, mut added) = (Vec::new(), Vec::new());
+    patched.write_patched(&undo, &mut back);
+    record.write_patched(&additions, &mut added);
+    prop_assert_eq!(
+        String::from_utf8_lossy(&back),
+        String::from_utf8_lossy(&added),
+        "{:?}",
+        shown
+    );
+    Ok(())
 }
 
 #[test]

@@ -6,7 +6,9 @@ baseline of the benchmark and the reference of the correctness check.
 
 It does what f2b-geo does: for `ip` and `reporter_ip` (prefix `reporter_`) it
 adds country, region, city, lat, lon (null when unknown, private or reserved),
-per field the first database with an answer wins, names in --lang else English,
+all five from one database (the first that knows the country decides it; of it
+and the later ones giving the same country, the first with a city, else a
+region, else coordinates), names in --lang else English,
 and answers are cached per address (functools.lru_cache, 200,000 entries, the
 same bound as f2b-geo's default). Needs `pip install maxminddb`.
 """
@@ -34,6 +36,11 @@ NULLS = (None, None, None, None, None)
 def name(obj, lang):
     names = (obj or {}).get("names") or {}
     return names.get(lang) or names.get("en") or None
+
+
+def precision(p):
+    """How closely a place locates: 3 a city, 2 a region, 1 a point, 0 a country."""
+    return 3 if p[2] is not None else 2 if p[1] is not None else 1 if p[3] is not None else 0
 
 
 def place(record, lang):
@@ -71,17 +78,20 @@ class Geo:
         reserved = RESERVED_V4 if ip.version == 4 else RESERVED_V6
         if any(ip in net for net in reserved):
             return "private", NULLS
-        answer = list(NULLS)
+        # One place from one database: the first to know the country decides
+        # it; of it and the later ones with the same country, the closest.
+        anchor = answer = None
         for reader in self.readers:
             if ip.version == 6 and reader.metadata().ip_version == 4:
                 continue
             p = place(reader.get(ip), self.lang)
-            for i in (0, 1, 2):
-                if answer[i] is None:
-                    answer[i] = p[i]
-            if answer[3] is None and p[3] is not None:
-                answer[3], answer[4] = p[3], p[4]
-        if all(v is None for v in answer):
+            if all(v is None for v in p):
+                continue
+            if anchor is None or (anchor[0] is None and p[0] is not None):
+                anchor = answer = p
+            elif p[0] is not None and p[0] == anchor[0] and precision(p) > precision(answer):
+                answer = p
+        if answer is None:
             return "unresolved", NULLS
         return "found", tuple(answer)
 

@@ -90,37 +90,6 @@ impl Arena {
         Answer(start as u32)
     }
 
-    /// Stores the values of `first`, completed field by field from `other`
-    /// (coordinates as a pair): the answer of several databases.
-    pub fn push_merged(&mut self, first: Answer, other: Answer) -> Answer {
-        if first.is_unresolved() {
-            return other;
-        }
-        if other.is_unresolved() {
-            return first;
-        }
-        let a = self.ranges(first);
-        let b = self.ranges(other);
-        let mut take = a;
-        for i in 0..3 {
-            if a[i].1 == 0 {
-                take[i] = b[i];
-            }
-        }
-        if a[3].1 == 0 || a[4].1 == 0 {
-            take[3] = b[3];
-            take[4] = b[4];
-        }
-        let start = self.bytes.len();
-        self.bytes.resize(start + HEADER, 0);
-        for (i, &(at, len)) in take.iter().enumerate() {
-            self.bytes[start + 2 * i..start + 2 * i + 2]
-                .copy_from_slice(&(len as u16).to_le_bytes());
-            self.bytes.extend_from_within(at..at + len);
-        }
-        Answer(start as u32)
-    }
-
     /// Where each value of `answer` is: (start, length), length 0 for null.
     #[inline]
     fn ranges(&self, answer: Answer) -> [(usize, usize); 5] {
@@ -438,30 +407,32 @@ mod tests {
     }
 
     #[test]
-    fn arena_keeps_values_and_merges_per_field() {
+    fn arena_keeps_values() {
         let mut arena = Arena::new(1 << 20);
-        let city = arena.push(&[Some(Value::Text("DE")), None, None, None, None]);
-        let country = arena.push(&[
+        let country = arena.push(&[Some(Value::Text("DE")), None, None, None, None]);
+        let place = arena.push(&[
             Some(Value::Text("AT")),
             Some(Value::Text("Wien")),
             None,
             Some(Value::Number(Coordinate::Double(48.2))),
             Some(Value::Number(Coordinate::Float(16.37))),
         ]);
-        let merged = arena.push_merged(city, country);
         assert_eq!(
-            text(arena.get(merged)),
-            ["\"DE\"", "\"Wien\"", "null", "48.2", "16.37"]
+            text(arena.get(place)),
+            ["\"AT\"", "\"Wien\"", "null", "48.2", "16.37"]
         );
         assert_eq!(
-            text(arena.get(city)),
+            text(arena.get(country)),
             ["\"DE\"", "null", "null", "null", "null"]
         );
         assert_eq!(
             arena.push(&[None, None, None, None, None]),
             Answer::UNRESOLVED
         );
-        assert_eq!(arena.push_merged(Answer::UNRESOLVED, city), city);
+        assert_eq!(
+            text(arena.get(Answer::UNRESOLVED)),
+            ["null"; 5].map(String::from)
+        );
     }
 
     #[test]

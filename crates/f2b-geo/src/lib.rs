@@ -4,7 +4,7 @@
 //! A reader finds, in order: [`address`] (parsing, private and reserved
 //! ranges) → [`database`] (one memory-mapped file, its layout recognised) →
 //! [`place`] (a record of either layout read into the five values) →
-//! [`locator`] (several databases, first answer per field wins, with the
+//! [`locator`] (several databases, one place from one of them, with the
 //! [`cache`]) → [`field`] (the address fields of a record, and their counts)
 //! → [`splice`] (the record written back with the added fields).
 
@@ -44,9 +44,12 @@ without the field get nulls. Every other field passes through unchanged.
 
 Databases: GeoIP2/GeoLite2 City and Country (MaxMind), and flat layouts such as
 DB-IP lite (country_code, state1, city, latitude, longitude), recognised from
-their records. Per field, the first database with an answer wins: give an IPv4
-and an IPv6 file, or a City file with a Country file behind it. An IPv4-only
-file is not asked about IPv6 addresses.
+their records. With several, an address gets its place from one database,
+never parts of two: the first database that knows the country decides it, and
+of it and the later ones that give the same country, the first with a city
+(else a region, else coordinates) gives all five values. Give an IPv4 and an
+IPv6 file, or a City file with a Country file behind it. An IPv4-only file is
+not asked about IPv6 addresses.
 
 Examples:
   f2b-extract mail.mbox | f2b-geo --db GeoLite2-City.mmdb | f2b-asn | f2b-anon > dataset.ndjson
@@ -59,8 +62,9 @@ Examples:
 #[derive(Parser, Debug)]
 #[command(name = "f2b-geo", version, after_help = AFTER_HELP)]
 pub struct Args {
-    /// GeoIP database (.mmdb, or gzip-compressed); repeat for more, the first one to
-    /// answer a field wins.
+    /// GeoIP database (.mmdb, or gzip-compressed); repeat for more: the first one to
+    /// know the country decides it, and all values come from one database that
+    /// agrees (see below).
     /// Default: $F2B_GEOIP_DB (':'-separated), else GeoLite2-City.mmdb,
     /// GeoIP2-City.mmdb or GeoLite2-Country.mmdb in /usr/share/GeoIP or /var/lib/GeoIP.
     #[arg(long = "db", value_name = "FILE")]

@@ -1,5 +1,14 @@
-//! Placing an address with a list of databases: per field the first database
-//! that knows it wins, and answers are cached per address and per record.
+//! Placing an address with a list of databases, and caching the answers per
+//! address and per database record.
+//!
+//! An address gets one place, from one database: values from databases that
+//! disagree are never mixed (a country from one, a city of another country
+//! from the next; a country-level point of one beside the city of another).
+//! The first database that knows the country decides it; among it and the
+//! databases after it that give the same country, the answer that places the
+//! address most closely is taken whole — the first with a city, else with a
+//! region, else with coordinates. While no database knows a country, the
+//! first answer is taken.
 
 use std::net::IpAddr;
 
@@ -19,6 +28,33 @@ pub enum Located {
     Unresolved,
     /// A private or reserved address, which no database can place.
     Reserved,
+}
+
+/// Where the country is among an answer's values ([`crate::place::FIELD_NAMES`]).
+const COUNTRY: usize = 0;
+
+/// How closely an answer places an address, by the most local value it has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Precision {
+    /// The country, or nothing below it.
+    Country,
+    /// Coordinates without a region or city: often a country's centre.
+    Point,
+    /// A region, without a city.
+    Region,
+    /// A city.
+    City,
+}
+
+impl Precision {
+    fn of(values: &[Option<&[u8]>; 5]) -> Precision {
+        match values {
+            [_, _, Some(_), _, _] => Precision::City,
+            [_, Some(_), _, _, _] => Precision::Region,
+            [_, _, _, Some(_), _] => Precision::Point,
+            _ => Precision::Country,
+        }
+    }
 }
 
 /// Bytes of answers kept per cached address before the caches start over.
@@ -109,7 +145,11 @@ impl Locator {
             self.ipv6.clear();
             self.records.clear();
         }
+        // The answer that decides the country (see the module's comment),
+        // and the one taken, with how closely it places the address.
+        let mut anchor = Answer::UNRESOLVED;
         let mut answer = Answer::UNRESOLVED;
+        let mut precision = Precision::Country;
         for (index, database) in self.databases.iter().enumerate() {
             let Some(hit) = database.lookup(ip)? else {
                 continue;
@@ -123,8 +163,25 @@ impl Locator {
                     found
                 }
             };
-            answer = self.arena.push_merged(answer, found);
-            if self.arena.get(answer).iter().all(Option::is_some) {
+            if found.is_unresolved() {
+                continue;
+            }
+            let values = self.arena.get(found);
+            let country = values[COUNTRY];
+            let decided = self.arena.get(anchor)[COUNTRY];
+            if anchor.is_unresolved() || (decided.is_none() && country.is_some()) {
+                anchor = found;
+                answer = found;
+                precision = Precision::of(&values);
+            } else if country.is_some() && country == decided {
+                let closer = Precision::of(&values);
+                if closer > precision {
+                    answer = found;
+                    precision = closer;
+                }
+            }
+            // A city in the decided country: no later database does better.
+            if precision == Precision::City && self.arena.get(answer)[COUNTRY].is_some() {
                 break;
             }
         }
@@ -184,6 +241,96 @@ mod tests {
     }
 
     #[test]
+    fn a_place_is_never_made_of_databases_that_disagree_on_the_country() {
+        // GeoLite2 puts 38.158.13.55 in the US (its centre), DB-IP in Canada.
+        let us_centre = ["\"US\"", "null", "null", "37.751", "-97.822"];
+        let mut f = locator(&[TestDb::geolite2_city(), TestDb::dbip_ipv4()], "en", 100);
+        assert_eq!(values(&mut f.locator, "38.158.13.55").unwrap(), us_centre);
+        let mut f = locator(
+            &[TestDb::geolite2_country(), TestDb::dbip_ipv4()],
+            "en",
+            100,
+        );
+        assert_eq!(
+            values(&mut f.locator, "38.158.13.55").unwrap(),
+            ["\"US\"", "null", "null", "null", "null"]
+        );
+        // The first database that knows the country decides it.
+        let mut f = locator(&[TestDb::dbip_ipv4(), TestDb::geolite2_city()], "en", 100);
+        assert_eq!(
+            values(&mut f.locator, "38.158.13.55").unwrap(),
+            [
+                "\"CA\"",
+                "\"British Columbia\"",
+                "\"Burns Lake\"",
+                "54.2297",
+                "-125.761"
+            ]
+        );
+    }
+
+    #[test]
+    fn of_the_databases_that_agree_the_closest_answer_is_taken_whole() {
+        let minneapolis = [
+            "\"US\"",
+            "\"Minnesota\"",
+            "\"Minneapolis\"",
+            "44.9778",
+            "-93.265",
+        ];
+        let dbs = [TestDb::geolite2_city(), TestDb::dbip_ipv4()];
+        let mut f = locator(&dbs, "en", 100);
+        // A city with its own coordinates, not beside the country's centre.
+        assert_eq!(values(&mut f.locator, "12.47.36.105").unwrap(), minneapolis);
+        // A city with its own region, not beside another database's region.
+        assert_eq!(
+            values(&mut f.locator, "177.3.254.226").unwrap(),
+            [
+                "\"BR\"",
+                "\"Sao Paulo\"",
+                "\"Sao Jose do Rio Preto\"",
+                "-21.2922",
+                "-50.3428"
+            ]
+        );
+        // The first city wins: the later database is not asked.
+        assert_eq!(
+            values(&mut f.locator, "81.2.69.160").unwrap(),
+            ["\"GB\"", "\"England\"", "\"London\"", "51.5142", "-0.0931"]
+        );
+        // A Country database in front decides the country only.
+        let mut f = locator(
+            &[TestDb::geolite2_country(), TestDb::dbip_ipv4()],
+            "en",
+            100,
+        );
+        assert_eq!(values(&mut f.locator, "12.47.36.105").unwrap(), minneapolis);
+        assert_eq!(
+            values(&mut f.locator, "9.9.9.9").unwrap(),
+            ["\"US\"", "null", "null", "37.751", "-97.822"]
+        );
+    }
+
+    #[test]
+    fn an_answer_without_a_country_is_taken_only_when_no_database_knows_one() {
+        // GeoLite2 has a European point for 2.16.4.0/23, DB-IP has Milan.
+        let milan = ["\"IT\"", "\"Lombardy\"", "\"Milan\"", "45.4685", "9.1824"];
+        let mut f = locator(&[TestDb::geolite2_city(), TestDb::dbip_ipv4()], "en", 100);
+        assert_eq!(values(&mut f.locator, "2.16.4.1").unwrap(), milan);
+        let mut f = locator(&[TestDb::dbip_ipv4(), TestDb::geolite2_city()], "en", 100);
+        assert_eq!(values(&mut f.locator, "2.16.4.1").unwrap(), milan);
+        let mut f = locator(
+            &[TestDb::geolite2_city(), TestDb::geolite2_country()],
+            "en",
+            100,
+        );
+        assert_eq!(
+            values(&mut f.locator, "2.16.4.1").unwrap(),
+            ["null", "null", "null", "47.0", "8.0"]
+        );
+    }
+
+    #[test]
     fn ipv4_and_ipv6_files_each_answer_their_own_addresses() {
         let mut f = locator(&[TestDb::dbip_ipv4(), TestDb::dbip_ipv6()], "en", 100);
         assert_eq!(
@@ -231,9 +378,17 @@ mod tests {
             "9.9.9.9",
             "2001:218::5",
             "81.2.69.160",
+            "38.158.13.55",
+            "12.47.36.105",
+            "2.16.4.1",
+            "12.47.36.7",
             "61.147.12.134",
         ];
-        let dbs = [TestDb::geolite2_city(), TestDb::geolite2_country()];
+        let dbs = [
+            TestDb::geolite2_city(),
+            TestDb::geolite2_country(),
+            TestDb::dbip_ipv4(),
+        ];
         let mut cached = locator(&dbs, "de", 2);
         let mut uncached = locator(&dbs, "de", 0);
         for _ in 0..3 {

@@ -122,6 +122,33 @@ impl TestDb {
                 "location": {"latitude": 51.4964, "longitude": -0.1224}
             }),
         );
+        // Places that DB-IP (below) gives otherwise: another country, the
+        // same country with a city, and no country at all.
+        for network in ["38.158.13.0/24", "12.47.36.0/24"] {
+            db.insert(
+                network,
+                json!({
+                    "continent": {"code": "NA"},
+                    "country": {"iso_code": "US", "names": {"en": "United States"}},
+                    "location": {"accuracy_radius": 1000, "latitude": 37.751, "longitude": -97.822}
+                }),
+            );
+        }
+        db.insert(
+            "177.3.254.0/24",
+            json!({
+                "country": {"iso_code": "BR", "names": {"en": "Brazil"}},
+                "location": {"latitude": -13.5891, "longitude": -56.1519},
+                "subdivisions": [{"iso_code": "MT", "names": {"en": "Mato Grosso"}}]
+            }),
+        );
+        db.insert(
+            "2.16.4.0/23",
+            json!({
+                "continent": {"code": "EU"},
+                "location": {"accuracy_radius": 50, "latitude": 47.0, "longitude": 8.0}
+            }),
+        );
         db.insert(
             "2001:218::/32",
             json!({
@@ -142,6 +169,8 @@ impl TestDb {
             ("81.2.69.0/24", "GB"),
             ("9.9.9.0/24", "US"),
             ("61.147.12.0/24", "CN"),
+            ("38.158.13.0/24", "US"),
+            ("12.47.36.0/24", "US"),
         ] {
             db.insert(
                 network,
@@ -180,6 +209,47 @@ impl TestDb {
                 timezone: "",
             },
         );
+        for (network, country_code, state1, city, latitude, longitude) in [
+            (
+                "38.158.13.0/24",
+                "CA",
+                "British Columbia",
+                "Burns Lake",
+                54.2297,
+                -125.761,
+            ),
+            (
+                "12.47.36.0/24",
+                "US",
+                "Minnesota",
+                "Minneapolis",
+                44.9778,
+                -93.265,
+            ),
+            (
+                "177.3.254.0/24",
+                "BR",
+                "Sao Paulo",
+                "Sao Jose do Rio Preto",
+                -21.2922,
+                -50.3428,
+            ),
+            ("2.16.4.0/23", "IT", "Lombardy", "Milan", 45.4685, 9.1824),
+        ] {
+            db.insert(
+                network,
+                FlatRecord {
+                    city,
+                    country_code,
+                    latitude,
+                    longitude,
+                    postcode: "",
+                    state1,
+                    state2: "",
+                    timezone: "",
+                },
+            );
+        }
         db.insert(
             "9.9.9.0/24",
             FlatRecord {

@@ -284,6 +284,39 @@ fn city_database_with_a_country_database_behind_it() {
 }
 
 #[test]
+fn one_place_per_address_from_databases_that_agree() {
+    let f = Fixture::new();
+    let r = f.enriched(
+        &["city.mmdb", "dbip4.mmdb", "dbip6.mmdb"],
+        "{\"ip\":\"38.158.13.55\",\"reporter_ip\":\"12.47.36.105\"}\n\
+         {\"ip\":\"2.16.4.1\",\"reporter_ip\":\"2001:4860::1\"}\n",
+    );
+    // GeoLite2 says the US (its centre point), DB-IP Canada: no Canadian
+    // city beside the US country.
+    assert_eq!(
+        geo_of(&r[0], ""),
+        ["\"US\"", "null", "null", "37.751", "-97.822"]
+    );
+    // Both say the US: DB-IP's city comes with its own region and point.
+    assert_eq!(
+        geo_of(&r[0], "reporter_"),
+        [
+            "\"US\"",
+            "\"Minnesota\"",
+            "\"Minneapolis\"",
+            "44.9778",
+            "-93.265"
+        ]
+    );
+    // GeoLite2 knows no country there (a European point): DB-IP's place.
+    assert_eq!(
+        geo_of(&r[1], ""),
+        ["\"IT\"", "\"Lombardy\"", "\"Milan\"", "45.4685", "9.1824"]
+    );
+    assert_eq!(geo_of(&r[1], "reporter_")[2], "\"Montreal\"");
+}
+
+#[test]
 fn address_no_database_knows_gets_nulls() {
     let f = Fixture::new();
     let out = f
