@@ -75,6 +75,8 @@ class Geo:
             return "invalid", NULLS
         if ip.version == 6 and ip.ipv4_mapped is not None:
             ip = ip.ipv4_mapped
+        elif ip.version == 6 and ip.teredo is not None:
+            ip = ip.teredo[1]  # the client's address (RFC 4380)
         reserved = RESERVED_V4 if ip.version == 4 else RESERVED_V6
         if any(ip in net for net in reserved):
             return "private", NULLS
