@@ -589,11 +589,18 @@ const FORWARD_MARKS: [&str; 15] = [
 /// `[Fwd: …]`, `转发:` … and no DSN, not from a mail system): its own
 /// `Received:` lines are the forwarder's path, not the server's.
 fn is_forward(layer: &Layer) -> bool {
-    let subject = lower(layer.headers.subject.as_deref());
-    let subject = subject.trim_start();
-    layer.dsn.is_none()
-        && !from_a_mailer(layer)
-        && FORWARD_MARKS.iter().any(|m| subject.starts_with(m))
+    // Asked for every layer of every record: no lower-cased copy (the marks'
+    // letters are ASCII; the others compare as they are).
+    let Some(subject) = layer.headers.subject.as_deref().map(str::trim_start) else {
+        return false;
+    };
+    let marked = FORWARD_MARKS.iter().any(|m| {
+        subject
+            .as_bytes()
+            .get(..m.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(m.as_bytes()))
+    });
+    marked && layer.dsn.is_none() && !from_a_mailer(layer)
 }
 
 /// True when the message's sender is a mail system (MAILER-DAEMON,
