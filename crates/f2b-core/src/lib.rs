@@ -15,6 +15,7 @@
 //! - [`datafile`]: finding data files (option → environment → usual places);
 //! - [`time`]: civil-date arithmetic and the record field `ts` (RFC 3339, UTC).
 
+pub mod address;
 pub mod cli;
 pub mod datafile;
 pub mod error;

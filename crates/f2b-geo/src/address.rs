@@ -57,26 +57,10 @@ fn dotted_quad(text: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-/// The IPv4 address to place an IPv6 one by, or the address unchanged:
-/// IPv4-mapped IPv6 (`::ffff:a.b.c.d`) is its IPv4 address; a Teredo
-/// address (2001::/32) is its client's public IPv4 address, which its last
-/// 32 bits hold inverted (RFC 4380). (The databases map Teredo onto the
-/// Teredo *server*'s address, bits 32–63: every Teredo attacker was placed
-/// at Microsoft's relay in Redmond.)
+/// The address to place `ip` by ([`f2b_core::address::lookup_form`]):
+/// IPv4-mapped IPv6 and Teredo addresses by their IPv4 address.
 pub fn unmap(ip: IpAddr) -> IpAddr {
-    match ip {
-        IpAddr::V6(v6) => {
-            if let Some(v4) = v6.to_ipv4_mapped() {
-                return IpAddr::V4(v4);
-            }
-            let bits = u128::from(v6);
-            if bits >> 96 == 0x2001_0000 {
-                return IpAddr::V4(Ipv4Addr::from(!(bits as u32)));
-            }
-            ip
-        }
-        v4 => v4,
-    }
+    f2b_core::address::lookup_form(ip)
 }
 
 /// IPv4 blocks that are not globally reachable (IANA special-purpose registry):
@@ -175,16 +159,6 @@ mod tests {
 
     fn reserved(text: &str) -> bool {
         is_reserved(parse(text).unwrap())
-    }
-
-    /// A Teredo address is placed by its client's address: the last 32 bits,
-    /// inverted (RFC 4380's example: client 192.0.2.45 behind 65.54.227.120).
-    #[test]
-    fn teredo_is_looked_up_as_its_clients_ipv4() {
-        let teredo: IpAddr = "2001:0:4136:e378:8000:63bf:3fff:fdd2".parse().unwrap();
-        assert_eq!(unmap(teredo), IpAddr::V4(Ipv4Addr::new(192, 0, 2, 45)));
-        let other: IpAddr = "2001:db8::1".parse().unwrap();
-        assert_eq!(unmap(other), other);
     }
 
     #[test]
