@@ -561,11 +561,14 @@ fn html_text(html: &str) -> String {
                 .unwrap_or("");
             rest = &rest[close + 1..];
             if !closing
+                && !tag.ends_with('/')
                 && (name.eq_ignore_ascii_case("style") || name.eq_ignore_ascii_case("script"))
             {
-                // Up to the closing tag (or the end): CSS and code are not prose.
-                let end = find_ascii_ci(rest, &format!("</{name}"));
-                rest = end.map_or("", |e| &rest[e..]);
+                // Up to its closing tag: CSS and code are not prose. (Without
+                // one, nothing is dropped: `<style/>` or a stray tag.)
+                if let Some(end) = find_ascii_ci(rest, &format!("</{name}")) {
+                    rest = &rest[end..];
+                }
                 continue;
             }
             if name.eq_ignore_ascii_case("pre") {
@@ -1109,6 +1112,11 @@ mod tests {
         assert_eq!(
             html_text("Received: x<br>\n&nbsp;by y<br>\n<pre>a\n  b</pre><style>p {}</style>&#64;"),
             "Received: x\n by y\n\na\n  b\n@"
+        );
+        // A self-closing or unclosed <style> drops nothing.
+        assert_eq!(
+            html_text("<style/>banned by <style>Fail2Ban"),
+            "banned by Fail2Ban"
         );
         // A reference is 1 to 7 digits and its `;`: anything else stays text.
         assert_eq!(
