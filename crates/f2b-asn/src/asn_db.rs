@@ -2,7 +2,6 @@
 //! of Route Views data. It gives the AS number and organisation name of the
 //! network containing an address; it has no country and a single origin.
 
-use std::io::Read;
 use std::net::IpAddr;
 use std::path::Path;
 
@@ -44,19 +43,8 @@ impl AsnDb {
     /// [`MAX_BYTES`] inflated) and checks that it is an ASN database.
     pub fn open(path: &Path) -> Result<AsnDb> {
         let input = Input::open(path)?;
-        let name = input.name;
-        let mut bytes = Vec::new();
-        input
-            .reader
-            .take(MAX_BYTES + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
-        if bytes.len() as u64 > MAX_BYTES {
-            return Err(Error::data(format!(
-                "{name}: more than {} MiB, more than any ASN database",
-                MAX_BYTES >> 20
-            )));
-        }
+        let name = input.name.clone();
+        let bytes = input.read_all(MAX_BYTES, "ASN database")?;
         Self::from_bytes(name, bytes)
     }
 

@@ -29,6 +29,9 @@ pub struct Input {
     pub reader: Box<dyn BufRead + Send>,
 }
 
+/// The first bytes of a gzip stream.
+pub const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 impl Input {
     /// Opens `path` (`-` is stdin), decompressing gzip transparently.
     pub fn open(path: &Path) -> Result<Input> {
@@ -51,7 +54,7 @@ impl Input {
                 "{name}: compressed with {format}, which f2b does not read (gzip only): decompress it first"
             )));
         }
-        let reader: Box<dyn BufRead + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        let reader: Box<dyn BufRead + Send> = if head.starts_with(&GZIP_MAGIC) {
             Box::new(BufReader::with_capacity(
                 BUFFER_SIZE,
                 MultiGzDecoder::new(buffered),
@@ -60,6 +63,25 @@ impl Input {
             Box::new(buffered)
         };
         Ok(Input { name, reader })
+    }
+
+    /// Every (decompressed) byte of the input, at most `limit` of them: a
+    /// data file read whole (an .mmdb). More is an error naming the input
+    /// and `what` it should be.
+    pub fn read_all(self, limit: u64, what: &str) -> Result<Vec<u8>> {
+        let name = self.name;
+        let mut bytes = Vec::new();
+        self.reader
+            .take(limit + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| Error::io(format!("cannot read {name}"), e))?;
+        if bytes.len() as u64 > limit {
+            return Err(Error::data(format!(
+                "{name}: more than {} MiB, more than any {what}",
+                limit >> 20
+            )));
+        }
+        Ok(bytes)
     }
 
     /// Turns this input into a line reader.

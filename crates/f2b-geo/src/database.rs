@@ -8,6 +8,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use f2b_core::datafile::DataFile;
+use f2b_core::input::{Input, GZIP_MAGIC};
 use f2b_core::{Error, Result};
 use maxminddb::{LookupResult, MaxMindDbError, Mmap, Reader, WithinOptions};
 
@@ -163,7 +164,7 @@ impl GeoDatabase {
 
 /// True when the file starts with the gzip magic; leaves it at its start.
 fn is_gzip(file: &mut File) -> std::io::Result<bool> {
-    let mut magic = [0u8; 2];
+    let mut magic = [0u8; GZIP_MAGIC.len()];
     let mut got = 0;
     while got < magic.len() {
         match file.read(&mut magic[got..])? {
@@ -172,24 +173,12 @@ fn is_gzip(file: &mut File) -> std::io::Result<bool> {
         }
     }
     file.seek(SeekFrom::Start(0))?;
-    Ok(got == magic.len() && magic == [0x1f, 0x8b])
+    Ok(got == magic.len() && magic == GZIP_MAGIC)
 }
 
 /// The inflated bytes of a gzip-compressed database, at most `limit` of them.
 fn inflate(file: File, name: &str, limit: u64) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    flate2::read::MultiGzDecoder::new(std::io::BufReader::new(file))
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::data(format!("GeoIP database {name}: cannot decompress it: {e}")))?;
-    if bytes.len() as u64 > limit {
-        return Err(Error::data(format!(
-            "GeoIP database {name}: decompresses to more than {} MiB, more than any GeoIP \
-             database; decompress it yourself if it really is one",
-            limit >> 20
-        )));
-    }
-    Ok(bytes)
+    Input::from_reader(format!("GeoIP database {name}"), file)?.read_all(limit, "GeoIP database")
 }
 
 /// A record found for an address.
