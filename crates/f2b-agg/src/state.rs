@@ -690,40 +690,28 @@ impl State {
     /// from `date` and `hour`. Also keeps the earliest and latest `ts`.
     #[inline]
     fn when(&mut self, v: &Values<'_>) -> (When, Option<u8>) {
-        let ts = v.text(Field::Ts);
-        // The text between the quotes; decoded only when it has an escape
-        // (`"2011-07-04T10:34:58\u005a"` is the same time).
-        let raw = ts
-            .strip_prefix('"')
-            .and_then(|t| t.get(..t.len().checked_sub(1)?));
-        let decoded = raw
-            .filter(|t| t.contains('\\'))
-            .and_then(|_| v.str(Field::Ts));
-        let inner = decoded.as_deref().or(raw);
+        // Strings decoded (borrowed when they have no escape:
+        // `"2011-07-04T10:34:58\u005a"` is the same time).
+        let ts = v.str(Field::Ts);
         let ts_parser = &mut self.ts_parser;
-        if let Some(t) = inner
+        if let Some((t, text)) = ts
+            .as_deref()
             .filter(|t| !t.is_empty())
             .and_then(|t| Some((ts_parser.parse(t)?, t)))
         {
-            self.see_first_last(t.0, t.1);
-            return (When::Day(t.0.day), Some(t.0.hour()));
+            self.see_first_last(t, text);
+            return (When::Day(t.day), Some(t.hour()));
         }
-        let date = v.raw(Field::Date);
-        let decoded = (date.contains(&b'\\'))
-            .then(|| v.str(Field::Date))
-            .flatten();
-        let when = if let Some(d) = decoded
-            .as_deref()
-            .map(str::as_bytes)
-            .or_else(|| (date.len() > 2 && date[0] == b'"').then(|| &date[1..date.len() - 1]))
-        {
-            match (self.date_parser.parse(d), parse_month(d)) {
+        let when = match v.str(Field::Date) {
+            Some(d) => match (
+                self.date_parser.parse(d.as_bytes()),
+                parse_month(d.as_bytes()),
+            ) {
                 (Some(day), _) => When::Day(day),
                 (None, Some(month)) => When::Month(month),
                 _ => When::Unknown,
-            }
-        } else {
-            When::Unknown
+            },
+            None => When::Unknown,
         };
         let hour = raw_i64(v.raw(Field::Hour))
             .filter(|h| (0..24).contains(h))

@@ -323,7 +323,7 @@ impl KAnonymizer {
             });
             (
                 date,
-                c.country.map(|c| c.as_str().bytes().collect::<Vec<u8>>()),
+                c.country,
                 c.region
                     .and_then(|id| self.texts.values.get(id as usize))
                     .map(FreeText::as_str),

@@ -137,7 +137,7 @@ pub fn parse_date(s: &str) -> Option<Date> {
 }
 
 /// An ISO 3166-1 alpha-2 country code: exactly two ASCII capital letters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Country([u8; 2]);
 
 impl Country {

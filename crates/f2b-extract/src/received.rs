@@ -64,24 +64,24 @@ impl<'a> Hop<'a> {
         if net::scope(ip) != net::Scope::Public {
             return None;
         }
-        let start = self.from?;
-        let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
-        let part = &self.clauses[start + 4..end];
         let qualified =
             |name: String| (name.contains('.') && !name.starts_with("localhost")).then_some(name);
-        helo_name(part).and_then(qualified).or_else(|| {
-            first_word_outside_comments(part)
-                .and_then(|w| net::host_name(&w))
-                .and_then(qualified)
-        })
+        helo_name(self.sender_clause()?)
+            .and_then(qualified)
+            .or_else(|| self.from_name().and_then(qualified))
     }
 
     /// The name the sending machine gave itself: `from HOST` outside
     /// comments, when it is a host name.
     pub fn from_name(&self) -> Option<String> {
+        first_word_outside_comments(self.sender_clause()?).and_then(|w| net::host_name(&w))
+    }
+
+    /// The `from` clause after its keyword, up to `by` (or the date).
+    fn sender_clause(&self) -> Option<&'a str> {
         let start = self.from?;
         let end = self.by.filter(|&b| b > start).unwrap_or(self.clauses.len());
-        first_word_outside_comments(&self.clauses[start + 4..end]).and_then(|w| net::host_name(&w))
+        self.clauses.get(start + 4..end)
     }
 
     /// The receiving machine: `by HOST` outside comments.

@@ -379,6 +379,7 @@ fn reporter_host(
     quoting: bool,
 ) -> (Option<String>, bool) {
     let bounce = carrier.unwrap_or(copy);
+    let forward = is_forward(bounce);
     // In order of trust; each source is looked at only when those before it
     // say nothing. The first three are the report's own.
     let sources: [&dyn Fn() -> Option<String>; 7] = [
@@ -393,13 +394,13 @@ fn reporter_host(
         // A person's forward (`Fwd: Undeliverable: …`) names the forwarder,
         // not the server, by its sender and its own hops.
         &|| {
-            let own = report::is_report(bounce) || is_forward(bounce);
+            let own = report::is_report(bounce) || forward;
             (!own)
                 .then(|| bounce.headers.from.as_deref().and_then(address_domain))
                 .flatten()
         },
         &|| {
-            (!is_forward(bounce))
+            (!forward)
                 .then(|| bounce.headers.received.last())
                 .flatten()
                 .and_then(|r| Hop::new(r).by_host())
@@ -574,9 +575,19 @@ fn is_reply(root: &Layer) -> bool {
     }
     // A forward of the report is about it; "FW: Undeliverable: [Fail2Ban] …"
     // forwards a bounce, which tells of the server as the bounce itself does.
-    let forwards_a_bounce =
-        FAILURE_SUBJECTS.iter().any(|w| before.contains(w)) || LOCAL_BOUNCE_SUBJECTS.any(&before);
-    FORWARD_MARKS.iter().any(|m| before.starts_with(m)) && !forwards_a_bounce
+    forward_marked(&before)
+        && !(FAILURE_SUBJECTS.iter().any(|w| before.contains(w))
+            || LOCAL_BOUNCE_SUBJECTS.any(&before))
+}
+
+/// True when `subject` starts with a forward's mark (ASCII case ignored).
+fn forward_marked(subject: &str) -> bool {
+    FORWARD_MARKS.iter().any(|m| {
+        subject
+            .as_bytes()
+            .get(..m.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(m.as_bytes()))
+    })
 }
 
 /// How a person's forward's subject starts, in the languages of mail programs.
@@ -591,16 +602,8 @@ const FORWARD_MARKS: [&str; 15] = [
 fn is_forward(layer: &Layer) -> bool {
     // Asked for every layer of every record: no lower-cased copy (the marks'
     // letters are ASCII; the others compare as they are).
-    let Some(subject) = layer.headers.subject.as_deref().map(str::trim_start) else {
-        return false;
-    };
-    let marked = FORWARD_MARKS.iter().any(|m| {
-        subject
-            .as_bytes()
-            .get(..m.len())
-            .is_some_and(|start| start.eq_ignore_ascii_case(m.as_bytes()))
-    });
-    marked && layer.dsn.is_none() && !from_a_mailer(layer)
+    let subject = layer.headers.subject.as_deref().map(str::trim_start);
+    subject.is_some_and(forward_marked) && layer.dsn.is_none() && !from_a_mailer(layer)
 }
 
 /// True when the message's sender is a mail system (MAILER-DAEMON,

@@ -95,8 +95,8 @@ pub fn find_tag(text: &str) -> Option<std::ops::Range<usize>> {
                     .filter(|&(_, c)| c == ']')
                 {
                     // Not the project's own mailing lists (`[Fail2ban-users]`).
-                    let site = rest[1..close.0].trim().to_ascii_lowercase();
-                    if !LIST_NAMES.contains(&site.as_str()) {
+                    let site = rest[1..close.0].trim();
+                    if !LIST_NAMES.iter().any(|n| site.eq_ignore_ascii_case(n)) {
                         return Some(start..start + WORD.len() + close.0 + 1);
                     }
                 }
@@ -400,16 +400,20 @@ phrases!(
 /// when a mail program or a person re-wrapped the sentence inside its
 /// anchor ("banned by⏎Fail2Ban", "banned by⏎> Fail2Ban").
 fn parse_body(text: &str) -> Option<BodyInfo> {
-    parse_anchored(text).or_else(|| parse_anchored(&unwrap_anchors(text)?))
+    // Where "Fail2Ban" first is, looked for once: the customised anchors and
+    // the re-wrapped ones are only looked for in a text that names it.
+    let named = find_ascii_ci(text, "fail2ban");
+    parse_anchored(text, named.is_some())
+        .or_else(|| parse_anchored(&unwrap_anchors(text, named?)?, true))
 }
 
 /// `text` with the line breaks (and the quotation marks after them) in the
-/// three gaps before each "Fail2Ban" made single spaces; `None` when there
-/// is no such line break.
-fn unwrap_anchors(text: &str) -> Option<String> {
+/// three gaps before each "Fail2Ban" (the first at `first`) made single
+/// spaces; `None` when there is no such line break.
+fn unwrap_anchors(text: &str, first: usize) -> Option<String> {
     let bytes = text.as_bytes();
     let mut gaps = Vec::new();
-    let mut from = 0;
+    let mut from = first;
     while let Some(found) = find_ascii_ci(&text[from..], "fail2ban") {
         let mut i = from + found;
         from = i + "fail2ban".len();
@@ -452,7 +456,10 @@ fn unwrap_anchors(text: &str) -> Option<String> {
     Some(out)
 }
 
-fn parse_anchored(text: &str) -> Option<BodyInfo> {
+/// [`parse_body`] of `text` as it is; the customised anchors only when it
+/// `names_fail2ban` (a forum's "your account is no longer banned" is not
+/// a Fail2Ban message).
+fn parse_anchored(text: &str, names_fail2ban: bool) -> Option<BodyInfo> {
     BODY_ANCHORS
         .find_map(text, |anchor, at| {
             let kind = match anchor {
@@ -473,9 +480,9 @@ fn parse_anchored(text: &str) -> Option<BodyInfo> {
             })
         })
         .or_else(|| {
-            // Only in a Fail2Ban message: a forum's "your account is no
-            // longer banned" is not one.
-            find_ascii_ci(text, "fail2ban")?;
+            if !names_fail2ban {
+                return None;
+            }
             WILD_ANCHORS.find_map(text, |anchor, at| match anchor {
                 // "Unban for IP has been issued by Fail2ban …" is an unban.
                 0 if find_ascii_ci(&text[start_of_line(text, at)..at], "unban").is_some() => {
@@ -517,10 +524,10 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
         .map_or(text.len(), |i| at + i);
     let window = &text[at..end];
     let sentence = fold(window);
-    // "after N attempts", or a customised "(N failures)" or "Failures: N"
-    // (the number on the line of its word: not a "Bantime: 600" above it).
-    // "after N attempts" (the stock templates break the line before N), or
-    // "after N" on the anchor's own line; not "Unban after 600 seconds".
+    // "after N attempts" (the stock templates break the line before N) or
+    // "after N" on the anchor's own line, not "Unban after 600 seconds"; else
+    // a customised "(N failures)" or "Failures: N" (the number on the line of
+    // its word: not a "Bantime: 600" above it).
     let first_line = window.lines().next().unwrap_or("");
     let first_words = first_line.split_whitespace().count();
     let failures = after_attempts(&sentence, first_words)
@@ -548,18 +555,26 @@ fn parse_ban(text: &str, at: usize) -> BodyInfo {
 /// anything: the count, not a later "Unban after 600 seconds".
 fn after_attempts(sentence: &str, first_words: usize) -> Option<u32> {
     const ATTEMPTS: [&str; 6] = ["attempt", "failure", "tries", "try", "fail", "retr"];
-    let words: Vec<&str> = sentence.split_whitespace().collect();
-    words.iter().enumerate().find_map(|(i, w)| {
+    let mut words = sentence.split_whitespace().enumerate();
+    while let Some((i, w)) = words.next() {
         if !w.eq_ignore_ascii_case("after") {
-            return None;
+            continue;
         }
-        let n = words.get(i + 1)?.parse::<u32>().ok()?;
-        let next = words
-            .get(i + 2)
-            .map(|w| w.to_ascii_lowercase())
-            .unwrap_or_default();
-        (i < first_words || ATTEMPTS.iter().any(|a| next.starts_with(a))).then_some(n)
-    })
+        let mut ahead = words.clone().map(|(_, w)| w);
+        let Some(n) = ahead.next().and_then(|w| w.parse::<u32>().ok()) else {
+            continue;
+        };
+        let next = ahead.next().unwrap_or("");
+        let attempts = ATTEMPTS.iter().any(|a| {
+            next.as_bytes()
+                .get(..a.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(a.as_bytes()))
+        });
+        if i < first_words || attempts {
+            return Some(n);
+        }
+    }
+    None
 }
 
 /// The failures a line of a customised sentence states: `N failures`

@@ -645,27 +645,22 @@ fn ranked(spec: RankedSpec<'_>, rows: Vec<Ranked>, all_reports: u64, top: usize)
     );
 
     let shown = saturating_sum(rows.iter().map(|r| r.value));
-    let note = match spec.cut {
-        // A cut digest does not say how many there are.
+    // A cut digest does not say how many there are.
+    let of = match spec.cut {
         Some(cut) => format!(
-            "The top {} of the {} {} the digest keeps (it was cut with f2b-agg --top {}): \
-             {} of all {} reports.",
-            num(n as u64),
+            "the {} {} the digest keeps (it was cut with f2b-agg --top {})",
             num(listed as u64),
             esc(spec.noun),
-            num(cut),
-            percent(shown, all_reports),
-            num(all_reports)
+            num(cut)
         ),
-        None => format!(
-            "The top {} of {} {} by reports: {} of all {} reports.",
-            num(n as u64),
-            num(listed as u64),
-            esc(spec.noun),
-            percent(shown, all_reports),
-            num(all_reports)
-        ),
+        None => format!("{} {} by reports", num(listed as u64), esc(spec.noun)),
     };
+    let note = format!(
+        "The top {} of {of}: {} of all {} reports.",
+        num(n as u64),
+        percent(shown, all_reports),
+        num(all_reports)
+    );
     let table_rows: Vec<Vec<String>> = rows.into_iter().map(|r| r.cells).collect();
     Chart {
         id: spec.id,
